@@ -1,0 +1,53 @@
+// controlplane up | status | down | env — the local Kubernetes control plane for the demo and the tests.
+import { down, isUp, kubectl, paths, status, up, ControlPlaneError } from './localcluster.ts';
+
+const usage = `usage: npm run controlplane -- <command>
+  up       build (first time only) and start the local control plane; prints how to use it
+  status   show each component and the nodes
+  down     stop everything and remove the local cluster's state
+  env      print the shell exports for kubectl (eval "$(npm run -s controlplane -- env)")`;
+
+async function main(command: string | undefined): Promise<number> {
+  switch (command) {
+    case 'up': {
+      const result = await up();
+      console.log(result.reused ? 'The local control plane is already running.' : `The local control plane started in ${result.seconds.toFixed(1)} s.`);
+      console.log(kubectl(result.bin, ['get', 'nodes']).trimEnd());
+      console.log(`\nUse it with:\n  export KUBECONFIG=${result.kubeconfig} PATH=${result.bin}:$PATH\n  kubectl get nodes`);
+      return 0;
+    }
+    case 'status': {
+      const s = status();
+      for (const c of s.components) console.log(`${c.name.padEnd(24)} ${c.running ? `running (pid ${c.pid})` : 'stopped'}`);
+      if (s.ports) console.log(`apiserver                https://127.0.0.1:${s.ports.apiserver}`);
+      console.log(`kubeconfig               ${s.kubeconfig}`);
+      if (s.bin && isUp()) console.log('\n' + kubectl(s.bin, ['get', 'nodes']).trimEnd());
+      return isUp() ? 0 : 1;
+    }
+    case 'down':
+      await down();
+      console.log('The local control plane is stopped and its state removed.');
+      return 0;
+    case 'env': {
+      const s = status();
+      if (!s.bin) {
+        console.error('The local control plane is not running: npm run controlplane -- up');
+        return 1;
+      }
+      console.log(`export KUBECONFIG=${paths().kubeconfig}\nexport PATH=${s.bin}:$PATH`);
+      return 0;
+    }
+    default:
+      console.error(usage);
+      return 2;
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv[2]);
+} catch (error) {
+  if (error instanceof ControlPlaneError) {
+    console.error(`controlplane: ${error.message}`);
+    process.exitCode = 1;
+  } else throw error;
+}

@@ -1,0 +1,133 @@
+// The policy engine's vocabulary. Everything here is plain data: the engine imports nothing from
+// Kubernetes, so every decision can be tested without a cluster.
+
+/** What the operator believes a member's application is doing. */
+export type Role = 'primary' | 'secondary' | 'stopped' | 'failed' | 'unknown';
+
+/** The cluster's wishes, already defaulted and validated (see src/api/spec.ts). */
+export interface ClusterPolicy {
+  /** Members wanted (ordinals 0 … replicas-1). */
+  replicas: number;
+  /** How many members run as primary; the rest run as secondary. */
+  primaries: number;
+  /** A `seed` command is configured; otherwise `primary` with no peers starts a new cluster. */
+  hasSeedCommand: boolean;
+  /** A `secondary` command is configured. */
+  hasSecondaryCommand: boolean;
+  /** How often each member's `status` command runs. */
+  statusIntervalMs: number;
+  /** Consecutive failures (failed join, failed status after restart) before the pod is replaced. */
+  failureThreshold: number;
+  /** Take no action on the application. */
+  paused: boolean;
+  /** Pod named by the seed-override annotation: seed it even below the high-water mark or with unknown peers. */
+  seedOverride?: string;
+}
+
+/** What Kubernetes says about a member's pod. */
+export type PodPhase = 'Missing' | 'Pending' | 'Running' | 'Terminating' | 'Failed';
+
+export interface PodView {
+  phase: PodPhase;
+  uid?: string;
+  /** Template revision the pod was created from (StatefulSet controller-revision-hash label). */
+  revision?: string;
+}
+
+/** What the operator has recorded about a member; persisted in the RSS status, so it survives restarts. */
+export interface MemberRecord {
+  name: string;
+  /** UID of the pod this record describes; a different UID means a new pod and a fresh record. */
+  podUid?: string;
+  role: Role;
+  /**
+   * Last sequence reported for this pod while the application was stopped.
+   * undefined = not asked yet; null = asked, and the answer was unknown (non-zero exit or not a number).
+   */
+  sequence?: number | null;
+  /** When the sequence was read (ms since epoch). */
+  sequenceAt?: number;
+  /** Outcome of the last `status` run: exit code, or 'timeout' / 'error' (exec could not run). */
+  lastStatus?: number | 'timeout' | 'error';
+  /** When `status` last ran (ms since epoch); kept in memory, absent after an operator restart. */
+  lastStatusAt?: number;
+  /** Consecutive failures; reset once the member runs healthy. */
+  failures: number;
+  /** Seed attempts that failed on this pod; used to rotate among tied seed candidates. */
+  seedFailures: number;
+  /** The last `stop` on this pod failed: it can only be replaced. */
+  stopFailed?: boolean;
+  /** One line about the last failure, for status and events. */
+  lastError?: string;
+}
+
+export interface MemberObservation {
+  name: string;
+  ordinal: number;
+  pod: PodView;
+  /** As recorded; the engine treats it as fresh when record.podUid !== pod.uid. */
+  record: MemberRecord;
+}
+
+export interface Observation {
+  now: number;
+  /** Every ordinal that has a pod or a record, and every ordinal below policy.replicas; sorted by ordinal. */
+  members: MemberObservation[];
+  /** High-water mark: the highest sequence ever recorded for this cluster. */
+  highestSequence?: number;
+  /** The StatefulSet's current spec.replicas (0 when it does not exist yet). */
+  statefulSetReplicas: number;
+}
+
+/** Read-only probes: safe to run in parallel, results are recorded before any decision that needs them. */
+export type ReadAction =
+  | { kind: 'status'; member: string }
+  | { kind: 'sequence'; member: string };
+
+/** Actions that change the application or its pods: at most one per reconcile. */
+export type ChangeAction =
+  | { kind: 'seed'; member: string; sequence: number | null; override: boolean }
+  | { kind: 'join'; member: string; as: 'primary' | 'secondary' }
+  | { kind: 'stop'; member: string; reason: string }
+  | { kind: 'deletePod'; member: string; reason: string };
+
+export type ConditionType = 'Available' | 'Progressing' | 'Degraded' | 'Bootstrapped';
+
+export interface Condition {
+  type: ConditionType | 'SpecValid' | 'Paused';
+  status: 'True' | 'False' | 'Unknown';
+  /** CamelCase, machine-readable. */
+  reason: string;
+  /** One line for a person: what is happening and, when waiting, why and what to do. */
+  message: string;
+}
+
+export type Phase = 'Creating' | 'Bootstrapping' | 'Recovering' | 'Running' | 'Degraded' | 'Stopped' | 'Paused' | 'Invalid';
+
+export interface Plan {
+  /** Probes to run now (in parallel). When non-empty, `change` is absent: decide again with their results. */
+  reads: ReadAction[];
+  /** The one change to make now, if any. */
+  change?: ChangeAction;
+  /** What the StatefulSet's replicas should be now (scale-down waits until removed members are stopped). */
+  statefulSetReplicas: number;
+  phase: Phase;
+  conditions: Condition[];
+  /** Highest sequence known after this observation (never lower than the recorded one). */
+  highestSequence?: number;
+  /** Records normalised for this observation (fresh records for new pods), keyed by member name. */
+  records: MemberRecord[];
+  /** Reconcile again after this long even if nothing changes (next status probe, retry backoff). */
+  requeueAfterMs: number;
+}
+
+/** How a command run ended, as the executor saw it. */
+export interface CommandOutcome {
+  /** Exit code when the command ran to completion; null when it timed out or could not run. */
+  exitCode: number | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  /** Set when the command could not be run at all (pod gone, exec refused). */
+  error?: string;
+}
