@@ -67,5 +67,13 @@ if need kwok; then
   build kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
 fi
 
+# kwok's Exec resource (how a pod's exec becomes a local process) is a CRD shipped in the kwok module.
+crds=$(dirname "$bin")/kwok
+if [ ! -f "$crds/kwok.x-k8s.io_execs.yaml" ]; then
+  mkdir -p "$crds"
+  kwok_src=$(cd "$modules/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  cp "$kwok_src/kustomize/crd/bases/kwok.x-k8s.io_execs.yaml" "$crds/"
+fi
+
 rmdir "$bin.partial" 2>/dev/null || true
 echo "$bin"

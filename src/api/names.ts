@@ -1,0 +1,102 @@
+// Names of the resource and of everything the operator creates for it. The group, kind, child names and
+// labels are those of the 2018 Go operator (beekhof/rss-operator), so existing clusters, client Services
+// and scripts keep matching.
+
+import type { Role } from '../engine/types.ts';
+
+export const GROUP = 'clusterlabs.org';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'ReplicatedStatefulSet';
+export const LIST_KIND = 'ReplicatedStatefulSetList';
+export const PLURAL = 'replicatedstatefulsets';
+export const SINGULAR = 'replicatedstatefulset';
+export const SHORT_NAME = 'rss';
+/** metadata.name of the CustomResourceDefinition. */
+export const CRD_NAME = `${PLURAL}.${GROUP}`;
+
+/** Pod label: the RSS name. Together with LABEL_MANAGED it selects a cluster's pods. */
+export const LABEL_APP = 'app';
+/** Pod label, always "true" on pods the operator manages. */
+export const LABEL_MANAGED = 'rss-operator-managed';
+/** Pod label, "true" while the member runs the application (primary or secondary); client Services select it. */
+export const LABEL_ACTIVE_MEMBER = 'rss-active-member';
+/** Pod label: the member's role, one of ROLES. */
+export const LABEL_ROLE = 'rss-role';
+/** Values of LABEL_ROLE. */
+export const ROLES: readonly Role[] = ['primary', 'secondary', 'stopped', 'failed', 'unknown'];
+
+/** RSS annotation naming the pod to seed, even below the recorded high-water mark or with peers unknown. */
+export const ANNOTATION_SEED_OVERRIDE = 'rss.clusterlabs.org/seed-override';
+/** Reserved for later: fence a member. */
+export const ANNOTATION_FENCE = 'rss.clusterlabs.org/fence';
+/** Reserved for later: restart a member. */
+export const ANNOTATION_RESTART = 'rss.clusterlabs.org/restart';
+
+/** Field manager for server-side apply and status patches. */
+export const FIELD_MANAGER = 'rss-operator';
+// No finalizer: every child object carries an ownerReference to the RSS, so the garbage collector removes
+// them when the RSS is deleted and nothing has to run first.
+
+/**
+ * Longest RSS name whose children are all valid: the StatefulSet `rss-<n>` must stay within 52 characters,
+ * because its controller labels each pod with `controller-revision-hash: rss-<n>-<10-character hash>` (≤ 63).
+ */
+export const MAX_NAME_LENGTH = 48;
+/** An RSS name must be a DNS-1035 label: the headless Service `<n>-svc` is named after it. */
+export const NAME_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
+const NAME_REGEX = new RegExp(NAME_PATTERN);
+
+/** StatefulSet holding the members. */
+export function statefulSetName(n: string): string {
+  return `rss-${n}`;
+}
+
+/** Headless Service giving each member the DNS name `<pod>.<n>-svc`. */
+export function serviceName(n: string): string {
+  return `${n}-svc`;
+}
+
+/** Name of the member pod with this ordinal. */
+export function podName(n: string, ordinal: number): string {
+  return `${statefulSetName(n)}-${ordinal}`;
+}
+
+/** The ordinal of a member pod of cluster `n`, or undefined when the name is not one of its pods. */
+export function ordinalOf(pod: string, n: string): number | undefined {
+  const prefix = `${statefulSetName(n)}-`;
+  if (!pod.startsWith(prefix)) return undefined;
+  const rest = pod.slice(prefix.length);
+  if (!/^(0|[1-9][0-9]*)$/.test(rest)) return undefined;
+  const ordinal = Number(rest);
+  return Number.isSafeInteger(ordinal) ? ordinal : undefined;
+}
+
+/** How members reach this pod: `<pod>.<n>-svc` (resolvable inside the namespace). */
+export function memberDns(pod: string, n: string): string {
+  return `${pod}.${serviceName(n)}`;
+}
+
+/** Labels selecting every pod of cluster `n` (StatefulSet selector, headless Service selector). */
+export function selectorLabels(n: string): Record<string, string> {
+  return { [LABEL_APP]: n, [LABEL_MANAGED]: 'true' };
+}
+
+/** selectorLabels as a label-selector string, as published in status.selector for the scale subresource. */
+export function selectorString(n: string): string {
+  return Object.entries(selectorLabels(n))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** Why `n` cannot name an RSS, or undefined when it can. */
+export function nameProblem(n: string): string | undefined {
+  if (n.length === 0) return 'must not be empty';
+  if (n.length > MAX_NAME_LENGTH) {
+    return `must be at most ${MAX_NAME_LENGTH} characters (the StatefulSet ${statefulSetName('<name>')} and its pod labels must fit in 63), got ${n.length}`;
+  }
+  if (!NAME_REGEX.test(n)) {
+    return 'must be a DNS-1035 label (lower-case letters, digits and "-", starting with a letter, ending with a letter or digit): the Service <name>-svc is named after it';
+  }
+  return undefined;
+}

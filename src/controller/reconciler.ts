@@ -1,0 +1,510 @@
+// The reconciler: one function from "what is" to "what to do next" for one cluster. It observes (caches,
+// the operator's own memory of each member, status probes), asks the policy engine for a plan, carries out
+// its probes and at most one change at a time, and writes what it learnt to the RSS status. Idempotent and
+// level-triggered: running it twice in a row does nothing new the second time.
+import type { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import {
+  ANNOTATION_SEED_OVERRIDE,
+  FIELD_MANAGER,
+  GROUP,
+  LABEL_ACTIVE_MEMBER,
+  LABEL_ROLE,
+  PLURAL,
+  VERSION,
+  memberDns,
+  ordinalOf,
+  selectorString,
+  serviceName,
+  statefulSetName,
+} from '../api/names.ts';
+import { describeProblems, resolveSpec, type ResolvedSpec, type SpecProblem } from '../api/spec.ts';
+import type { MemberStatus, ReplicatedStatefulSet, ReplicatedStatefulSetStatus, StatusCondition } from '../api/types.ts';
+import { decide, recordChange, recordRead, describeFailure, succeeded } from '../engine/index.ts';
+import type { ChangeAction, CommandOutcome, Condition, MemberObservation, MemberRecord, Observation, Plan, PodView, ReadAction } from '../engine/types.ts';
+import type { EventRecorder, EventType } from '../kube/events.ts';
+import type { ExecRequest } from '../kube/exec.ts';
+import { describeError } from '../kube/exec.ts';
+import type { OperatorMetrics } from '../manager/metrics.ts';
+import { appliedHash, buildService, buildStatefulSet } from './resources.ts';
+
+/** What the reconciler reads from the informers' caches. */
+export interface ClusterCaches {
+  cluster(namespace: string, name: string): ReplicatedStatefulSet | undefined;
+  pods(namespace: string, name: string): V1Pod[];
+  statefulSet(namespace: string, name: string): V1StatefulSet | undefined;
+  service(namespace: string, name: string): V1Service | undefined;
+}
+
+export interface CommandRunner {
+  run(request: ExecRequest): Promise<CommandOutcome>;
+}
+
+export interface ReconcilerDeps {
+  caches: ClusterCaches;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  custom: CustomObjectsApi;
+  commands: CommandRunner;
+  events: EventRecorder;
+  metrics: OperatorMetrics;
+  log: Logger;
+}
+
+/** What the operator remembers of a cluster between reconciles (loaded from status after a restart). */
+interface ClusterMemory {
+  records: Map<string, MemberRecord>;
+  highestSequence?: number;
+  /** When each member lost its running role, for the failover metric. */
+  lostAt: Map<string, number>;
+}
+
+/** Probe-and-act rounds in one reconcile before yielding to other clusters. */
+const MAX_ROUNDS = 24;
+/** Condition reasons that deserve a Warning event when they appear. */
+const WARNING_REASONS = new Set(['BootstrapRefused', 'SequenceUnknown', 'SeedOverrideInvalid', 'InvalidSpec', 'MemberFailing']);
+
+function podView(pod: V1Pod | undefined): PodView {
+  if (!pod) return { phase: 'Missing' };
+  const view: PodView = { phase: 'Pending' };
+  if (pod.metadata?.uid) view.uid = pod.metadata.uid;
+  const revision = pod.metadata?.labels?.['controller-revision-hash'];
+  if (revision) view.revision = revision;
+  if (pod.metadata?.deletionTimestamp) view.phase = 'Terminating';
+  else if (pod.status?.phase === 'Running') view.phase = 'Running';
+  else if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') view.phase = 'Failed';
+  return view;
+}
+
+function toRecord(s: MemberStatus): MemberRecord {
+  const r: MemberRecord = { name: s.name, role: s.role, failures: s.failures ?? 0, seedFailures: s.seedFailures ?? 0 };
+  if (s.podUID) r.podUid = s.podUID;
+  if (s.sequence !== undefined) r.sequence = s.sequence;
+  if (s.sequenceTime) r.sequenceAt = Date.parse(s.sequenceTime);
+  if (s.lastStatus !== undefined) r.lastStatus = s.lastStatus;
+  if (s.stopFailed) r.stopFailed = true;
+  if (s.lastError) r.lastError = s.lastError;
+  return r;
+}
+
+function toMemberStatus(r: MemberRecord, pod: V1Pod | undefined): MemberStatus {
+  const s: MemberStatus = { name: r.name, role: r.role, failures: r.failures, seedFailures: r.seedFailures };
+  if (r.podUid) s.podUID = r.podUid;
+  if (r.sequence !== undefined) s.sequence = r.sequence;
+  if (r.sequenceAt !== undefined) s.sequenceTime = new Date(r.sequenceAt).toISOString();
+  if (r.lastStatus !== undefined) s.lastStatus = r.lastStatus;
+  if (r.stopFailed) s.stopFailed = true;
+  if (r.lastError) s.lastError = r.lastError;
+  const revision = pod?.metadata?.labels?.['controller-revision-hash'];
+  if (revision) s.revision = revision;
+  return s;
+}
+
+function statusCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export class Reconciler {
+  private readonly d: ReconcilerDeps;
+  private readonly memory = new Map<string, ClusterMemory>();
+
+  constructor(deps: ReconcilerDeps) {
+    this.d = deps;
+  }
+
+  /** Forgets everything about clusters (on losing leadership: the next leader starts from the status). */
+  reset(): void {
+    this.memory.clear();
+  }
+
+  async reconcile(namespace: string, name: string): Promise<{ requeueAfterMs?: number }> {
+    const rss = this.d.caches.cluster(namespace, name);
+    if (!rss || rss.metadata.deletionTimestamp) {
+      // Deleted: the garbage collector removes the children through their ownerReferences.
+      for (const key of this.memory.keys()) if (key.startsWith(`${namespace}/${name}/`)) this.memory.delete(key);
+      return {};
+    }
+    const started = performance.now();
+    try {
+      const resolved = resolveSpec(rss);
+      if (!resolved.ok) {
+        await this.reportInvalidSpec(rss, resolved.problems);
+        return {};
+      }
+      return await this.reconcileValid(rss, resolved.spec);
+    } finally {
+      this.d.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  private memoryOf(rss: ReplicatedStatefulSet): ClusterMemory {
+    const key = `${rss.metadata.namespace}/${rss.metadata.name}/${rss.metadata.uid}`;
+    let memory = this.memory.get(key);
+    if (!memory) {
+      memory = { records: new Map((rss.status?.memberStatus ?? []).map((s) => [s.name, toRecord(s)])), lostAt: new Map() };
+      if (rss.status?.highestSequence !== undefined) memory.highestSequence = rss.status.highestSequence;
+      this.memory.set(key, memory);
+    }
+    return memory;
+  }
+
+  private observe(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory): { observation: Observation; pods: Map<string, V1Pod> } {
+    const n = rss.metadata.name!;
+    const pods = new Map<string, V1Pod>();
+    for (const pod of this.d.caches.pods(rss.metadata.namespace!, n)) {
+      const ordinal = ordinalOf(pod.metadata!.name!, n);
+      if (ordinal !== undefined) pods.set(pod.metadata!.name!, pod);
+    }
+    const ordinals = new Set<number>();
+    for (let i = 0; i < spec.policy.replicas; i++) ordinals.add(i);
+    for (const podName of [...pods.keys(), ...memory.records.keys()]) {
+      const ordinal = ordinalOf(podName, n);
+      if (ordinal !== undefined) ordinals.add(ordinal);
+    }
+    const members: MemberObservation[] = [...ordinals]
+      .sort((a, b) => a - b)
+      .map((ordinal) => {
+        const name = `${statefulSetName(n)}-${ordinal}`;
+        return { name, ordinal, pod: podView(pods.get(name)), record: memory.records.get(name) ?? { name, role: 'unknown', failures: 0, seedFailures: 0 } };
+      });
+    const observation: Observation = {
+      now: Date.now(),
+      members,
+      statefulSetReplicas: this.d.caches.statefulSet(rss.metadata.namespace!, statefulSetName(n))?.spec?.replicas ?? 0,
+    };
+    if (memory.highestSequence !== undefined) observation.highestSequence = memory.highestSequence;
+    return { observation, pods };
+  }
+
+  private async reconcileValid(rss: ReplicatedStatefulSet, spec: ResolvedSpec): Promise<{ requeueAfterMs?: number }> {
+    const memory = this.memoryOf(rss);
+    await this.ensureService(rss, spec);
+    let plan: Plan | undefined;
+    let pods = new Map<string, V1Pod>();
+    let changed = false;
+    let lastBootstrap = rss.status?.lastBootstrap;
+    let stop = false;
+
+    for (let round = 0; round < MAX_ROUNDS && !stop; round++) {
+      const observed = this.observe(rss, spec, memory);
+      pods = observed.pods;
+      plan = decide(spec.policy, observed.observation);
+      this.remember(memory, plan);
+      await this.ensureStatefulSet(rss, spec, plan.statefulSetReplicas);
+
+      if (plan.reads.length > 0) {
+        await Promise.all(plan.reads.map((read) => this.runRead(rss, spec, memory, read)));
+        continue;
+      }
+      if (!plan.change) break;
+      changed = true;
+      const result = await this.runChange(rss, spec, memory, plan.change);
+      if (result.bootstrap) lastBootstrap = result.bootstrap;
+      // A deleted pod must be seen gone (and recreated) through the watch before anything else is decided.
+      stop = plan.change.kind === 'deletePod' || !result.ok;
+      await this.writeStatus(rss, spec, memory, plan, pods, lastBootstrap);
+    }
+    if (!plan) return {};
+    await this.syncPodLabels(rss, pods, memory);
+    await this.writeStatus(rss, spec, memory, plan, pods, lastBootstrap);
+    if (plan.reads.length > 0 || (plan.change && !stop)) return { requeueAfterMs: 0 };
+    return { requeueAfterMs: changed && stop ? Math.min(plan.requeueAfterMs, 1000) : plan.requeueAfterMs };
+  }
+
+  private remember(memory: ClusterMemory, plan: Plan): void {
+    const previous = memory.records;
+    memory.records = new Map(plan.records.map((r) => [r.name, r]));
+    // lastStatusAt lives only in memory; decide() carries it through, but keep it should a fresh copy lack it.
+    for (const [name, r] of memory.records) {
+      const before = previous.get(name);
+      if (r.lastStatusAt === undefined && before?.lastStatusAt !== undefined && before.podUid === r.podUid && before.role === r.role) {
+        r.lastStatusAt = before.lastStatusAt;
+      }
+    }
+    if (plan.highestSequence !== undefined) memory.highestSequence = plan.highestSequence;
+    this.trackFailover(memory, previous);
+  }
+
+  /** Failover time: from a member leaving its running role (pod gone, status failed) to running again. */
+  private trackFailover(memory: ClusterMemory, previous: Map<string, MemberRecord>): void {
+    const running = (r: MemberRecord | undefined) => r?.role === 'primary' || r?.role === 'secondary';
+    const now = Date.now();
+    for (const [name, r] of memory.records) {
+      if (running(previous.get(name)) && !running(r) && !memory.lostAt.has(name)) memory.lostAt.set(name, now);
+      const lost = memory.lostAt.get(name);
+      if (running(r) && lost !== undefined) {
+        this.d.metrics.failoverDuration.observe((now - lost) / 1000);
+        memory.lostAt.delete(name);
+      }
+    }
+  }
+
+  private setRecord(memory: ClusterMemory, record: MemberRecord): void {
+    const previous = new Map([[record.name, memory.records.get(record.name)!]]);
+    memory.records.set(record.name, record);
+    this.trackFailover({ ...memory, records: new Map([[record.name, record]]) }, previous);
+  }
+
+  private peers(rss: ReplicatedStatefulSet, memory: ClusterMemory, except: string): string[] {
+    const n = rss.metadata.name!;
+    const pods = this.d.caches.pods(rss.metadata.namespace!, n);
+    const running = new Set(pods.filter((p) => podView(p).phase === 'Running').map((p) => p.metadata!.name!));
+    return [...memory.records.values()]
+      .filter((r) => r.role === 'primary' && r.name !== except && running.has(r.name))
+      .sort((a, b) => (ordinalOf(a.name, n) ?? 0) - (ordinalOf(b.name, n) ?? 0))
+      .map((r) => memberDns(r.name, n));
+  }
+
+  private async runCommand(rss: ReplicatedStatefulSet, spec: ResolvedSpec, member: string, command: keyof ResolvedSpec['commands'], argv: string[], timeoutMs: number): Promise<CommandOutcome> {
+    const started = performance.now();
+    const outcome = await this.d.commands.run({
+      namespace: rss.metadata.namespace!,
+      pod: member,
+      container: spec.pod.containers[0]!.name,
+      argv,
+      timeoutMs,
+    });
+    const ok = outcome.error === undefined && !outcome.timedOut;
+    const result = outcome.timedOut ? 'timeout' : !ok ? 'error' : String(outcome.exitCode);
+    this.d.metrics.commandDuration.observe({ command, result }, (performance.now() - started) / 1000);
+    const expected = command === 'status' ? [0, 7, 8] : [0];
+    if (!ok || !expected.includes(outcome.exitCode ?? -1)) this.d.metrics.commandFailures.inc({ command });
+    this.d.log.debug({ rss: `${rss.metadata.namespace}/${rss.metadata.name}`, member, command, argv, exitCode: outcome.exitCode, timedOut: outcome.timedOut, error: outcome.error }, 'command finished');
+    return outcome;
+  }
+
+  private async runRead(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, read: ReadAction): Promise<void> {
+    const command = spec.commands[read.kind];
+    const outcome = await this.runCommand(rss, spec, read.member, read.kind, [...command.argv, ...this.peers(rss, memory, read.member)], command.timeoutMs);
+    const before = memory.records.get(read.member) ?? { name: read.member, role: 'unknown' as const, failures: 0, seedFailures: 0 };
+    const after = recordRead(before, read, outcome, spec.policy, Date.now());
+    this.setRecord(memory, after);
+    if (read.kind === 'status' && after.role === 'failed' && before.role !== 'failed') {
+      await this.event(rss, 'Warning', 'MemberFailed', `${read.member}: ${after.lastError ?? describeFailure('status', outcome)}`);
+    }
+    if (read.kind === 'sequence' && after.sequence === null) {
+      await this.event(rss, 'Warning', 'SequenceUnknown', `${read.member}: ${describeFailure('sequence', outcome)}; its sequence is unknown, so it cannot be compared`);
+    }
+  }
+
+  private async runChange(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, change: ChangeAction): Promise<{ ok: boolean; bootstrap?: ReplicatedStatefulSetStatus['lastBootstrap'] }> {
+    const member = change.member;
+    const log = this.d.log.child({ rss: `${rss.metadata.namespace}/${rss.metadata.name}`, member, action: change.kind });
+    if (change.kind === 'deletePod') {
+      log.info({ reason: change.reason }, 'deleting member pod');
+      try {
+        await this.d.core.deleteNamespacedPod({ name: member, namespace: rss.metadata.namespace!, gracePeriodSeconds: 0 });
+      } catch (error) {
+        if (statusCode(error) !== 404) throw error;
+      }
+      const before = memory.records.get(member);
+      if (before) memory.records.set(member, recordChange(before, change, { exitCode: 0, timedOut: false, stdout: '', stderr: '' }, spec.policy, Date.now()));
+      await this.event(rss, 'Warning', 'MemberReplaced', `Deleted pod ${member} so that it is recreated: ${change.reason}`);
+      return { ok: true };
+    }
+
+    const peers = this.peers(rss, memory, member);
+    let command: keyof ResolvedSpec['commands'];
+    let argv: string[];
+    let timeoutMs: number;
+    switch (change.kind) {
+      case 'seed': {
+        const seed = spec.commands.seed;
+        command = seed ? 'seed' : 'primary';
+        argv = [...(seed ?? spec.commands.primary).argv, ...peers];
+        timeoutMs = (seed ?? spec.commands.primary).timeoutMs;
+        break;
+      }
+      case 'join': {
+        const c = change.as === 'secondary' && spec.commands.secondary ? spec.commands.secondary : spec.commands.primary;
+        command = change.as === 'secondary' && spec.commands.secondary ? 'secondary' : 'primary';
+        argv = [...c.argv, ...peers];
+        timeoutMs = c.timeoutMs;
+        break;
+      }
+      case 'stop':
+        command = 'stop';
+        argv = [...spec.commands.stop.argv, ...peers];
+        timeoutMs = spec.commands.stop.timeoutMs;
+        break;
+    }
+    log.info({ command, argv, reason: 'reason' in change ? change.reason : undefined }, `running ${command}`);
+    const outcome = await this.runCommand(rss, spec, member, command, argv, timeoutMs);
+    const before = memory.records.get(member) ?? { name: member, role: 'unknown' as const, failures: 0, seedFailures: 0 };
+    const after = recordChange(before, change, outcome, spec.policy, Date.now());
+    this.setRecord(memory, after);
+    const ok = succeeded(outcome);
+    log.info({ ok, exitCode: outcome.exitCode, timedOut: outcome.timedOut, error: outcome.error }, `${command} ${ok ? 'succeeded' : 'failed'}`);
+
+    switch (change.kind) {
+      case 'seed': {
+        if (!ok) {
+          await this.event(rss, 'Warning', 'SeedFailed', `Seeding ${member} failed: ${describeFailure(command, outcome)}; it will be retried (only members at the highest sequence are tried)`);
+          return { ok };
+        }
+        const how = change.override ? ` on the ${ANNOTATION_SEED_OVERRIDE} annotation` : '';
+        await this.event(rss, 'Normal', 'Seeded', `Started a new cluster from ${member} (sequence ${change.sequence ?? 'unknown'})${how}`);
+        if (change.override) await this.clearSeedOverride(rss);
+        return { ok, bootstrap: { pod: member, sequence: change.sequence, time: new Date().toISOString(), override: change.override } };
+      }
+      case 'join':
+        await this.event(rss, ok ? 'Normal' : 'Warning', ok ? 'MemberJoined' : 'JoinFailed', ok ? `${member} joined as ${change.as}${peers.length ? ` (peers: ${peers.join(' ')})` : ''}` : `${member} failed to join as ${change.as}: ${describeFailure(command, outcome)}`);
+        return { ok };
+      case 'stop':
+        await this.event(rss, ok ? 'Normal' : 'Warning', ok ? 'MemberStopped' : 'StopFailed', ok ? `Stopped ${member}: ${change.reason}` : `Stopping ${member} failed (${describeFailure('stop', outcome)}); its pod will be replaced`);
+        return { ok };
+    }
+  }
+
+  private async clearSeedOverride(rss: ReplicatedStatefulSet): Promise<void> {
+    try {
+      await this.d.custom.patchNamespacedCustomObject(
+        { group: GROUP, version: VERSION, namespace: rss.metadata.namespace!, plural: PLURAL, name: rss.metadata.name!, body: { metadata: { annotations: { [ANNOTATION_SEED_OVERRIDE]: null } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (error) {
+      this.d.log.warn({ err: describeError(error) }, 'could not remove the seed-override annotation');
+    }
+  }
+
+  private async ensureService(rss: ReplicatedStatefulSet, spec: ResolvedSpec): Promise<void> {
+    const desired = buildService(rss, spec);
+    const current = this.d.caches.service(rss.metadata.namespace!, serviceName(rss.metadata.name!));
+    if (current && appliedHash(current) === appliedHash(desired)) return;
+    await this.apply('services', rss.metadata.namespace!, desired.metadata!.name!, desired);
+  }
+
+  private async ensureStatefulSet(rss: ReplicatedStatefulSet, spec: ResolvedSpec, replicas: number): Promise<void> {
+    const desired = buildStatefulSet(rss, spec, replicas);
+    const current = this.d.caches.statefulSet(rss.metadata.namespace!, statefulSetName(rss.metadata.name!));
+    if (current && appliedHash(current) === appliedHash(desired) && current.spec?.replicas === replicas) return;
+    await this.apply('statefulsets', rss.metadata.namespace!, desired.metadata!.name!, desired);
+  }
+
+  /** Server-side apply: the operator owns exactly the fields it sets, and re-applying is harmless. */
+  private async apply(kind: 'services' | 'statefulsets', namespace: string, name: string, body: object): Promise<void> {
+    if (kind === 'services') {
+      await this.d.core.patchNamespacedService({ name, namespace, body, fieldManager: FIELD_MANAGER, force: true }, setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply));
+    } else {
+      await this.d.apps.patchNamespacedStatefulSet({ name, namespace, body, fieldManager: FIELD_MANAGER, force: true }, setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply));
+    }
+    this.d.log.debug({ kind, namespace, name }, 'applied');
+  }
+
+  private async syncPodLabels(rss: ReplicatedStatefulSet, pods: Map<string, V1Pod>, memory: ClusterMemory): Promise<void> {
+    await Promise.all(
+      [...pods.values()].map(async (pod) => {
+        if (pod.metadata?.deletionTimestamp) return;
+        const record = memory.records.get(pod.metadata!.name!);
+        if (!record || record.podUid !== pod.metadata?.uid) return;
+        const role = record.role;
+        const active = role === 'primary' || role === 'secondary' ? 'true' : 'false';
+        const labels = pod.metadata?.labels ?? {};
+        if (labels[LABEL_ROLE] === role && labels[LABEL_ACTIVE_MEMBER] === active) return;
+        try {
+          await this.d.core.patchNamespacedPod(
+            { name: pod.metadata!.name!, namespace: rss.metadata.namespace!, body: { metadata: { labels: { [LABEL_ROLE]: role, [LABEL_ACTIVE_MEMBER]: active } } } },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          );
+        } catch (error) {
+          if (statusCode(error) !== 404) throw error;
+        }
+      }),
+    );
+  }
+
+  private buildStatus(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, plan: Plan, pods: Map<string, V1Pod>, lastBootstrap: ReplicatedStatefulSetStatus['lastBootstrap']): ReplicatedStatefulSetStatus {
+    const n = rss.metadata.name!;
+    const records = [...memory.records.values()].sort((a, b) => (ordinalOf(a.name, n) ?? 0) - (ordinalOf(b.name, n) ?? 0));
+    const existing = records.filter((r) => pods.has(r.name));
+    const names = (roles: string[]) => existing.filter((r) => roles.includes(r.role)).map((r) => r.name);
+    const ready = names(['primary', 'secondary']);
+    const conditions: Condition[] = [{ type: 'SpecValid', status: 'True', reason: 'Valid', message: spec.warnings.length ? `Accepted with warnings: ${describeProblems(spec.warnings)}` : 'The spec is valid' }, ...plan.conditions];
+    const status: ReplicatedStatefulSetStatus = {
+      phase: plan.phase,
+      replicas: pods.size,
+      restoreReplicas: rss.status?.restoreReplicas ?? 0,
+      members: {
+        ready,
+        unready: existing.filter((r) => !ready.includes(r.name)).map((r) => r.name),
+        primary: names(['primary']),
+        secondary: names(['secondary']),
+        failed: names(['failed']),
+        stopped: names(['stopped', 'unknown']),
+      },
+      observedGeneration: rss.metadata.generation ?? 0,
+      conditions: this.withTransitionTimes(rss, conditions),
+      readyReplicas: ready.length,
+      primaryReplicas: names(['primary']).length,
+      selector: selectorString(n),
+      memberStatus: records.map((r) => toMemberStatus(r, pods.get(r.name))),
+    };
+    if (memory.highestSequence !== undefined) status.highestSequence = memory.highestSequence;
+    if (lastBootstrap) status.lastBootstrap = lastBootstrap;
+    return status;
+  }
+
+  private withTransitionTimes(rss: ReplicatedStatefulSet, conditions: Condition[]): StatusCondition[] {
+    const previous = new Map((rss.status?.conditions ?? []).map((c) => [c.type, c]));
+    const now = new Date().toISOString();
+    return conditions.map((c) => {
+      const before = previous.get(c.type);
+      return { ...c, lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : now, observedGeneration: rss.metadata.generation ?? 0 };
+    });
+  }
+
+  private lastWritten = new Map<string, string>();
+
+  private async writeStatus(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, plan: Plan, pods: Map<string, V1Pod>, lastBootstrap: ReplicatedStatefulSetStatus['lastBootstrap']): Promise<void> {
+    const status = this.buildStatus(rss, spec, memory, plan, pods, lastBootstrap);
+    await this.announceConditions(rss, status.conditions ?? []);
+    await this.patchStatus(rss, status);
+  }
+
+  private async patchStatus(rss: ReplicatedStatefulSet, status: ReplicatedStatefulSetStatus): Promise<void> {
+    const key = `${rss.metadata.namespace}/${rss.metadata.name}/${rss.metadata.uid}`;
+    const text = JSON.stringify(status);
+    if (this.lastWritten.get(key) === text || (!this.lastWritten.has(key) && JSON.stringify(rss.status ?? {}) === text)) return;
+    try {
+      // A merge patch of the status subresource: no read-modify-write, so no conflict to lose.
+      await this.d.custom.patchNamespacedCustomObjectStatus(
+        { group: GROUP, version: VERSION, namespace: rss.metadata.namespace!, plural: PLURAL, name: rss.metadata.name!, body: { status }, fieldManager: FIELD_MANAGER },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      this.lastWritten.set(key, text);
+      // Keep the cached object's conditions current for the next transition-time comparison.
+      rss.status = status;
+    } catch (error) {
+      if (statusCode(error) === 404) return; // deleted meanwhile
+      throw error;
+    }
+  }
+
+  private async announceConditions(rss: ReplicatedStatefulSet, conditions: StatusCondition[]): Promise<void> {
+    const previous = new Map((rss.status?.conditions ?? []).map((c) => [c.type, c]));
+    for (const c of conditions) {
+      const before = previous.get(c.type);
+      if (WARNING_REASONS.has(c.reason) && (before?.reason !== c.reason || before.message !== c.message)) {
+        await this.event(rss, 'Warning', c.reason, c.message);
+      }
+    }
+  }
+
+  private async reportInvalidSpec(rss: ReplicatedStatefulSet, problems: SpecProblem[]): Promise<void> {
+    const message = describeProblems(problems);
+    const conditions: StatusCondition[] = this.withTransitionTimes(rss, [
+      { type: 'SpecValid', status: 'False', reason: 'InvalidSpec', message: `${message}; no action is taken on this cluster until the spec is fixed` },
+    ]);
+    const kept = (rss.status?.conditions ?? []).filter((c) => c.type !== 'SpecValid');
+    await this.announceConditions(rss, conditions);
+    await this.patchStatus(rss, { ...rss.status, phase: 'Invalid', observedGeneration: rss.metadata.generation ?? 0, conditions: [...conditions, ...kept] });
+    this.d.log.warn({ rss: `${rss.metadata.namespace}/${rss.metadata.name}`, problems }, 'invalid spec');
+  }
+
+  private async event(rss: ReplicatedStatefulSet, type: EventType, reason: string, message: string): Promise<void> {
+    const subject = { namespace: rss.metadata.namespace!, name: rss.metadata.name! };
+    await this.d.events.record(rss.metadata.uid ? { ...subject, uid: rss.metadata.uid } : subject, type, reason, message);
+  }
+}

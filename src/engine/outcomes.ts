@@ -1,0 +1,206 @@
+// Folding a command's result into a member's record. Pure functions: the executor runs the command,
+// then calls one of these with the outcome and the time, and stores the returned record.
+
+import type { ChangeAction, ClusterPolicy, CommandOutcome, MemberRecord, ReadAction, Role } from './types.ts';
+
+/** Longest `lastError` kept (characters); status messages stay readable. */
+const MAX_ERROR_LENGTH = 300;
+
+/**
+ * The sequence a `sequence` command printed: trimmed stdout must be a non-negative decimal integer
+ * that is a safe integer. Anything else (empty, "12abc", "-1", "1e3", " 1 2", "1.0") is null = unknown.
+ */
+export function parseSequence(stdout: string): number | null {
+  const text = stdout.trim();
+  if (!/^[0-9]+$/.test(text)) return null;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+/**
+ * The role a `status` exit code stands for: 0 = running secondary (primary when no `secondary`
+ * command is configured), 7 = not running, 8 = running primary, anything else (including null:
+ * timed out or could not run) = failed.
+ */
+export function roleFromStatus(exitCode: number | null, hasSecondaryCommand: boolean): Role {
+  switch (exitCode) {
+    case 0:
+      return hasSecondaryCommand ? 'secondary' : 'primary';
+    case 7:
+      return 'stopped';
+    case 8:
+      return 'primary';
+    default:
+      return 'failed';
+  }
+}
+
+/** A fresh record for a member: nothing known, counters at zero. */
+export function freshRecord(name: string, role: Role, podUid?: string): MemberRecord {
+  const record: MemberRecord = { name, role, failures: 0, seedFailures: 0 };
+  if (podUid !== undefined) record.podUid = podUid;
+  return record;
+}
+
+/** The command ran to completion and exited 0. */
+export function succeeded(outcome: CommandOutcome): boolean {
+  return !outcome.timedOut && outcome.error === undefined && outcome.exitCode === 0;
+}
+
+/** The exit code to judge a command by: null when it timed out or could not run. */
+function effectiveExitCode(outcome: CommandOutcome): number | null {
+  if (outcome.timedOut || outcome.error !== undefined) return null;
+  return outcome.exitCode;
+}
+
+function firstLine(text: string | undefined): string {
+  if (text === undefined) return '';
+  for (const line of text.split(/\r?\n|\r/)) {
+    const trimmed = line.trim();
+    if (trimmed !== '') return trimmed;
+  }
+  return '';
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_ERROR_LENGTH ? text : `${text.slice(0, MAX_ERROR_LENGTH - 1)}…`;
+}
+
+/** One line about a failed command: what happened (exit code, timeout, exec error) and stderr's first line. */
+export function describeFailure(command: string, outcome: CommandOutcome): string {
+  const stderr = firstLine(outcome.stderr);
+  let text: string;
+  if (outcome.timedOut) {
+    text = `${command} timed out`;
+  } else if (outcome.error !== undefined) {
+    const error = firstLine(outcome.error);
+    text = error === '' ? `${command} could not run` : `${command} could not run: ${error}`;
+  } else if (outcome.exitCode === null) {
+    text = `${command} ended without an exit code`;
+  } else {
+    text = `${command} exited with code ${outcome.exitCode}`;
+  }
+  return clip(stderr === '' ? text : `${text}: ${stderr}`);
+}
+
+type OptionalKey = 'podUid' | 'sequence' | 'sequenceAt' | 'lastStatus' | 'lastStatusAt' | 'stopFailed' | 'lastError';
+
+/** A copy of the record without the given optional fields (absent, not set to undefined). */
+function without(record: MemberRecord, ...keys: OptionalKey[]): MemberRecord {
+  const copy: MemberRecord = { ...record };
+  for (const key of keys) delete copy[key];
+  return copy;
+}
+
+/**
+ * Folds the result of a read-only probe into the member's record.
+ *
+ * - `status`: role from the exit code, lastStatus (exit code, 'timeout' or 'error'), lastStatusAt = now.
+ *   Running healthy (primary/secondary): failures, seedFailures and stopFailed are cleared, and so is the
+ *   sequence (a running member's data moves on; it is read again when it next stops) and lastError.
+ *   Not running (exit 7): the application says it is stopped, so a previous failed `stop` is moot
+ *   (stopFailed cleared); the failure count is kept. Failed: failures + 1 and lastError.
+ * - `sequence`: sequence (a number, or null when the command failed or printed something else) and
+ *   sequenceAt = now; lastError says why when unknown.
+ */
+export function recordRead(
+  record: MemberRecord,
+  action: ReadAction,
+  outcome: CommandOutcome,
+  policy: ClusterPolicy,
+  now: number,
+): MemberRecord {
+  if (action.kind === 'status') {
+    const exitCode = effectiveExitCode(outcome);
+    const role = roleFromStatus(exitCode, policy.hasSecondaryCommand);
+    const lastStatus: MemberRecord['lastStatus'] = outcome.timedOut
+      ? 'timeout'
+      : outcome.error !== undefined || outcome.exitCode === null
+        ? 'error'
+        : outcome.exitCode;
+    if (role === 'primary' || role === 'secondary') {
+      return {
+        ...without(record, 'stopFailed', 'sequence', 'sequenceAt', 'lastError'),
+        role,
+        lastStatus,
+        lastStatusAt: now,
+        failures: 0,
+        seedFailures: 0,
+      };
+    }
+    if (role === 'stopped') {
+      return { ...without(record, 'stopFailed'), role, lastStatus, lastStatusAt: now };
+    }
+    return {
+      ...record,
+      role,
+      lastStatus,
+      lastStatusAt: now,
+      failures: record.failures + 1,
+      lastError: describeFailure('status', outcome),
+    };
+  }
+
+  // sequence
+  const sequence = succeeded(outcome) ? parseSequence(outcome.stdout) : null;
+  if (sequence !== null) return { ...record, sequence, sequenceAt: now };
+  const why = succeeded(outcome)
+    ? clip(`sequence printed ${JSON.stringify(firstLine(outcome.stdout))}, not a non-negative integer: sequence unknown`)
+    : `${describeFailure('sequence', outcome)} (sequence unknown)`;
+  return { ...record, sequence: null, sequenceAt: now, lastError: clip(why) };
+}
+
+/**
+ * Folds the result of a change into the member's record.
+ *
+ * - `seed` / `join` succeeded: role = the role started (primary for a seed), lastStatusAt cleared so that
+ *   `status` runs right after. Failed: role 'failed', failures + 1 (and seedFailures + 1 for a seed),
+ *   lastError; lastStatusAt is kept, so the next decision stops the member (the usual failure path).
+ * - `stop` succeeded: role 'stopped', stopFailed cleared, lastStatusAt cleared (status runs right after),
+ *   sequence cleared (it is read again while stopped). Failed: role 'failed', stopFailed, failures + 1,
+ *   lastError: the pod can only be replaced.
+ * - `deletePod` succeeded (the executor reports exit code 0): a fresh record (role unknown, counters 0,
+ *   no sequence, no pod UID: the replacement pod gets its own). Failed: only lastError changes.
+ */
+export function recordChange(
+  record: MemberRecord,
+  action: ChangeAction,
+  outcome: CommandOutcome,
+  _policy: ClusterPolicy,
+  _now: number,
+): MemberRecord {
+  const ok = succeeded(outcome);
+  switch (action.kind) {
+    case 'seed':
+    case 'join': {
+      const command = action.kind === 'seed' ? 'seed' : action.as;
+      if (ok) {
+        return {
+          ...without(record, 'lastStatusAt', 'stopFailed'),
+          role: action.kind === 'seed' ? 'primary' : action.as,
+        };
+      }
+      return {
+        ...record,
+        role: 'failed',
+        failures: record.failures + 1,
+        seedFailures: action.kind === 'seed' ? record.seedFailures + 1 : record.seedFailures,
+        lastError: describeFailure(command, outcome),
+      };
+    }
+    case 'stop':
+      if (ok) {
+        return { ...without(record, 'lastStatusAt', 'stopFailed', 'sequence', 'sequenceAt'), role: 'stopped' };
+      }
+      return {
+        ...record,
+        role: 'failed',
+        stopFailed: true,
+        failures: record.failures + 1,
+        lastError: describeFailure('stop', outcome),
+      };
+    case 'deletePod':
+      if (ok) return freshRecord(record.name, 'unknown');
+      return { ...record, lastError: describeFailure('delete pod', outcome) };
+  }
+}

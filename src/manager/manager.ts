@@ -1,0 +1,273 @@
+// The manager owns what the reconciler stands on: the informers (RSS, their pods, StatefulSets, Services),
+// the work queue, leader election, the health and metrics endpoints, and a clean shutdown. Only the leader
+// reconciles; followers keep their caches warm so that a take-over starts at once.
+import {
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+  makeInformer,
+  type Informer,
+  type ObjectCache,
+  type V1Pod,
+  type V1Service,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { GROUP, LABEL_APP, LABEL_MANAGED, PLURAL, VERSION } from '../api/names.ts';
+import type { ReplicatedStatefulSet } from '../api/types.ts';
+import { Reconciler, type ClusterCaches } from '../controller/reconciler.ts';
+import { EventRecorder } from '../kube/events.ts';
+import { PodExecutor, describeError } from '../kube/exec.ts';
+import { LeaderElector } from './leader.ts';
+import { OperatorMetrics } from './metrics.ts';
+import { WorkQueue } from './workqueue.ts';
+
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  /** Namespaces to watch; empty = all namespaces. */
+  namespaces: string[];
+  log: Logger;
+  /** host:port for /healthz, /readyz, /metrics; port 0 picks a free one. */
+  httpAddress?: string;
+  leaderElection?: { namespace: string; name: string; identity: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  concurrency?: number;
+}
+
+type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+
+/** One informer per namespace (or one for all), with its cache, restarted when its watch fails. */
+class WatchSet<T extends KubernetesObject> {
+  readonly informers: Watched<T>[] = [];
+  synced = false;
+  private readonly log: Logger;
+  private readonly kind: string;
+  constructor(kind: string, log: Logger, build: (namespace?: string) => Watched<T>, namespaces: string[]) {
+    this.kind = kind;
+    this.log = log;
+    for (const ns of namespaces.length ? namespaces : [undefined]) {
+      const informer = build(ns);
+      informer.on('error', (error: unknown) => {
+        this.log.warn({ kind, namespace: ns ?? '*', err: describeError(error) }, 'watch failed; restarting it');
+        setTimeout(() => void informer.start().catch(() => undefined), 1000).unref();
+      });
+      this.informers.push(informer);
+    }
+  }
+  on(verb: 'add' | 'update' | 'delete', handler: (object: T) => void): void {
+    for (const i of this.informers) i.on(verb, handler);
+  }
+  async start(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.start()));
+    this.synced = true;
+    this.log.debug({ kind: this.kind }, 'cache synced');
+  }
+  async stop(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+  get(name: string, namespace: string): T | undefined {
+    for (const i of this.informers) {
+      const found = i.get(name, namespace);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  list(namespace: string): T[] {
+    return this.informers.flatMap((i) => [...i.list(namespace)]);
+  }
+}
+
+export class Manager {
+  readonly metrics = new OperatorMetrics();
+  private readonly o: ManagerOptions;
+  private readonly log: Logger;
+  private readonly clusters: WatchSet<ReplicatedStatefulSet & KubernetesObject>;
+  private readonly pods: WatchSet<V1Pod>;
+  private readonly statefulSets: WatchSet<V1StatefulSet>;
+  private readonly services: WatchSet<V1Service>;
+  private readonly reconciler: Reconciler;
+  private readonly queue: WorkQueue;
+  private readonly elector?: LeaderElector;
+  private server?: Server;
+  private leading = false;
+  private stopping = false;
+
+  constructor(options: ManagerOptions) {
+    this.o = options;
+    this.log = options.log;
+    const kc = options.kubeConfig;
+    const core = kc.makeApiClient(CoreV1Api);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const managed = `${LABEL_MANAGED}=true`;
+    const nsPath = (ns: string | undefined, group: string, plural: string) => `${group}${ns ? `/namespaces/${ns}` : ''}/${plural}`;
+
+    this.clusters = new WatchSet('ReplicatedStatefulSet', this.log, (ns) =>
+      makeInformer(kc, nsPath(ns, `/apis/${GROUP}/${VERSION}`, PLURAL), () =>
+        (ns
+          ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
+          : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Promise<{ items: (ReplicatedStatefulSet & KubernetesObject)[]; metadata?: object }>,
+      ), options.namespaces);
+    this.pods = new WatchSet('Pod', this.log, (ns) =>
+      makeInformer(kc, nsPath(ns, '/api/v1', 'pods'), () => (ns ? core.listNamespacedPod({ namespace: ns, labelSelector: managed }) : core.listPodForAllNamespaces({ labelSelector: managed })), managed),
+      options.namespaces);
+    this.statefulSets = new WatchSet('StatefulSet', this.log, (ns) =>
+      makeInformer(kc, nsPath(ns, '/apis/apps/v1', 'statefulsets'), () => (ns ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: managed }) : apps.listStatefulSetForAllNamespaces({ labelSelector: managed })), managed),
+      options.namespaces);
+    this.services = new WatchSet('Service', this.log, (ns) =>
+      makeInformer(kc, nsPath(ns, '/api/v1', 'services'), () => (ns ? core.listNamespacedService({ namespace: ns, labelSelector: managed }) : core.listServiceForAllNamespaces({ labelSelector: managed })), managed),
+      options.namespaces);
+
+    const caches: ClusterCaches = {
+      cluster: (namespace, name) => this.clusters.get(name, namespace),
+      pods: (namespace, name) => this.pods.list(namespace).filter((p) => p.metadata?.labels?.[LABEL_APP] === name),
+      statefulSet: (namespace, name) => this.statefulSets.get(name, namespace),
+      service: (namespace, name) => this.services.get(name, namespace),
+    };
+    this.reconciler = new Reconciler({
+      caches,
+      core,
+      apps,
+      custom,
+      commands: new PodExecutor(kc),
+      events: new EventRecorder(core, this.log),
+      metrics: this.metrics,
+      log: this.log,
+    });
+    this.queue = new WorkQueue((key) => this.handle(key), { concurrency: options.concurrency ?? 16 });
+    this.queue.onError = (key, error, retryInMs) => {
+      this.metrics.reconcileErrors.inc();
+      this.log.error({ rss: key, err: describeError(error), retryInMs }, 'reconcile failed; will retry');
+    };
+
+    const enqueueCluster = (rss: KubernetesObject) => this.enqueue(`${rss.metadata?.namespace}/${rss.metadata?.name}`);
+    this.clusters.on('add', enqueueCluster);
+    this.clusters.on('update', enqueueCluster);
+    this.clusters.on('delete', enqueueCluster);
+    const enqueueOwner = (object: KubernetesObject) => {
+      const app = object.metadata?.labels?.[LABEL_APP];
+      if (app) this.enqueue(`${object.metadata?.namespace}/${app}`);
+    };
+    for (const set of [this.pods, this.statefulSets, this.services] as WatchSet<KubernetesObject>[]) {
+      set.on('add', enqueueOwner);
+      set.on('update', enqueueOwner);
+      set.on('delete', enqueueOwner);
+    }
+
+    if (options.leaderElection) {
+      const le = options.leaderElection;
+      this.elector = new LeaderElector({
+        api: kc.makeApiClient(CoordinationV1Api),
+        namespace: le.namespace,
+        name: le.name,
+        identity: le.identity,
+        leaseDurationMs: le.leaseDurationMs ?? 15_000,
+        renewDeadlineMs: le.renewDeadlineMs ?? 10_000,
+        retryPeriodMs: le.retryPeriodMs ?? 2_000,
+        log: this.log,
+      });
+    }
+  }
+
+  private enqueue(key: string): void {
+    if (this.leading) this.queue.add(key);
+  }
+
+  private async handle(key: string): Promise<{ requeueAfterMs?: number }> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const result = await this.reconciler.reconcile(namespace, name);
+    this.updateGauges();
+    return result;
+  }
+
+  private updateGauges(): void {
+    const phases = new Map<string, number>();
+    const roles = new Map<string, number>();
+    for (const w of this.clusters.informers) {
+      for (const rss of w.list()) {
+        const phase = rss.status?.phase ?? 'Unknown';
+        phases.set(phase, (phases.get(phase) ?? 0) + 1);
+        for (const m of rss.status?.memberStatus ?? []) roles.set(m.role, (roles.get(m.role) ?? 0) + 1);
+      }
+    }
+    this.metrics.clusters.reset();
+    for (const [phase, count] of phases) this.metrics.clusters.set({ phase }, count);
+    this.metrics.members.reset();
+    for (const [role, count] of roles) this.metrics.members.set({ role }, count);
+  }
+
+  /** Address the health/metrics server listens on (after start). */
+  get httpPort(): number | undefined {
+    const address = this.server?.address();
+    return typeof address === 'object' && address ? address.port : undefined;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  private startLeading(): void {
+    if (this.leading || this.stopping) return;
+    this.leading = true;
+    this.metrics.isLeader.set(1);
+    this.log.info({ namespaces: this.o.namespaces.length ? this.o.namespaces : 'all' }, 'reconciling');
+    for (const w of this.clusters.informers) for (const rss of w.list()) this.enqueue(`${rss.metadata?.namespace}/${rss.metadata?.name}`);
+  }
+
+  private stopLeading(): void {
+    this.leading = false;
+    this.metrics.isLeader.set(0);
+    this.reconciler.reset();
+    // Like controller-runtime: a process that lost its lease exits, and its restart follows the new leader.
+    this.log.error('leadership lost; exiting so that a fresh process follows the new leader');
+    void this.stop().finally(() => process.exit(1));
+  }
+
+  async start(): Promise<void> {
+    if (this.o.httpAddress !== undefined) await this.serveHttp(this.o.httpAddress);
+    await Promise.all([this.clusters.start(), this.pods.start(), this.statefulSets.start(), this.services.start()]);
+    this.log.info('caches synced');
+    if (this.elector) void this.elector.run(() => this.startLeading(), () => this.stopLeading());
+    else this.startLeading();
+  }
+
+  private async serveHttp(address: string): Promise<void> {
+    const [host, port] = address.includes(':') ? [address.slice(0, address.lastIndexOf(':')) || '0.0.0.0', Number(address.slice(address.lastIndexOf(':') + 1))] : ['0.0.0.0', Number(address)];
+    this.server = createServer((req, res) => {
+      const url = req.url ?? '/';
+      if (url === '/healthz') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      } else if (url === '/readyz') {
+        const ready = this.clusters.synced && this.pods.synced && !this.stopping;
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ok\n' : 'caches not synced\n');
+      } else if (url === '/metrics') {
+        this.metrics.registry
+          .metrics()
+          .then((text) => res.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(text))
+          .catch((error: unknown) => res.writeHead(500).end(String(error)));
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    this.log.info({ address: `${host}:${this.httpPort}` }, 'serving /healthz, /readyz and /metrics');
+  }
+
+  /** Finishes the reconciles in flight, gives up the lease, stops watching. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.leading = false;
+    await this.queue.shutdown();
+    await this.elector?.stop();
+    await Promise.all([this.clusters.stop(), this.pods.stop(), this.statefulSets.stop(), this.services.stop()]);
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.log.info('stopped');
+  }
+}

@@ -1,0 +1,173 @@
+// A fake cluster for engine tests: each member's application is a small state machine answering the six
+// commands; the loop plays the executor (run reads or the change, fold the outcomes, decide again).
+import { decide } from '../../../src/engine/decide.ts';
+import { recordChange, recordRead } from '../../../src/engine/outcomes.ts';
+import type {
+  ChangeAction,
+  ClusterPolicy,
+  CommandOutcome,
+  MemberObservation,
+  MemberRecord,
+  Observation,
+  Plan,
+  PodPhase,
+  ReadAction,
+} from '../../../src/engine/types.ts';
+import { NOW, name } from './fixtures.ts';
+
+export interface FakeMember {
+  phase: PodPhase;
+  uid: string;
+  app: 'primary' | 'secondary' | 'stopped' | 'broken';
+  /** Committed data. */
+  sequence: number;
+  /** `sequence` prints garbage. */
+  sequenceUnknown?: boolean;
+  /** How many more `seed` commands fail on this pod. */
+  seedFailuresLeft?: number;
+  /** `stop` fails on this pod. */
+  stopBroken?: boolean;
+}
+
+export interface Simulation {
+  policy: ClusterPolicy;
+  members: FakeMember[];
+  records: MemberRecord[];
+  highestSequence?: number;
+  statefulSetReplicas: number;
+  now: number;
+  changes: ChangeAction[];
+  reads: ReadAction[];
+  plans: Plan[];
+  uidCounter: number;
+}
+
+export function simulation(policy: ClusterPolicy, members: FakeMember[], highestSequence?: number): Simulation {
+  const sim: Simulation = {
+    policy,
+    members,
+    records: members.map((m, i) => ({ name: name(i), podUid: m.uid, role: 'unknown', failures: 0, seedFailures: 0 })),
+    statefulSetReplicas: members.length,
+    now: NOW,
+    changes: [],
+    reads: [],
+    plans: [],
+    uidCounter: 0,
+  };
+  if (highestSequence !== undefined) sim.highestSequence = highestSequence;
+  return sim;
+}
+
+function ordinalOf(member: string): number {
+  return Number(member.slice(member.lastIndexOf('-') + 1));
+}
+
+function outcome(exitCode: number, stdout = ''): CommandOutcome {
+  return { exitCode, timedOut: false, stdout, stderr: exitCode === 0 ? '' : `exit ${exitCode}` };
+}
+
+function runRead(sim: Simulation, read: ReadAction): CommandOutcome {
+  const m = sim.members[ordinalOf(read.member)];
+  if (m === undefined || m.phase !== 'Running') throw new Error(`read on a member without a Running pod: ${read.member}`);
+  if (read.kind === 'status') {
+    switch (m.app) {
+      case 'primary':
+        return outcome(8);
+      case 'secondary':
+        return outcome(0);
+      case 'stopped':
+        return outcome(7);
+      case 'broken':
+        return outcome(1);
+    }
+  }
+  if (m.app !== 'stopped') return outcome(1);
+  return m.sequenceUnknown ? outcome(0, 'garbage') : outcome(0, `${m.sequence}\n`);
+}
+
+function runChange(sim: Simulation, change: ChangeAction): CommandOutcome {
+  const ordinal = ordinalOf(change.member);
+  const m = sim.members[ordinal];
+  if (m === undefined || m.phase !== 'Running') throw new Error(`change on a member without a Running pod: ${change.member}`);
+  switch (change.kind) {
+    case 'seed': {
+      if (sim.members.some((o) => o.phase === 'Running' && o.app === 'primary')) throw new Error('seed while a primary runs');
+      if ((m.seedFailuresLeft ?? 0) > 0) {
+        m.seedFailuresLeft = (m.seedFailuresLeft ?? 0) - 1;
+        m.app = 'broken';
+        return outcome(1);
+      }
+      m.app = 'primary';
+      return outcome(0);
+    }
+    case 'join': {
+      const primary = sim.members.filter((o) => o.phase === 'Running' && o.app === 'primary');
+      if (primary.length === 0) return outcome(1);
+      // Joining copies the cluster's data.
+      m.sequence = Math.max(m.sequence, ...primary.map((p) => p.sequence));
+      m.app = change.as;
+      return outcome(0);
+    }
+    case 'stop':
+      if (m.stopBroken) return outcome(1);
+      m.app = 'stopped';
+      return outcome(0);
+    case 'deletePod':
+      // The StatefulSet recreates the pod at once: new UID, application stopped, data kept on the volume.
+      m.uid = `uid-${ordinal}-r${++sim.uidCounter}`;
+      m.app = 'stopped';
+      m.stopBroken = false;
+      return outcome(0);
+  }
+}
+
+export function observe(sim: Simulation): Observation {
+  const members: MemberObservation[] = sim.members.map((m, i) => {
+    const record = sim.records[i] ?? { name: name(i), role: 'unknown', failures: 0, seedFailures: 0 };
+    const pod: MemberObservation['pod'] = m.phase === 'Missing' ? { phase: 'Missing' } : { phase: m.phase, uid: m.uid };
+    return { name: name(i), ordinal: i, pod, record };
+  });
+  const obs: Observation = { now: sim.now, members, statefulSetReplicas: sim.statefulSetReplicas };
+  if (sim.highestSequence !== undefined) obs.highestSequence = sim.highestSequence;
+  return obs;
+}
+
+/** One decide + execute round. Returns the plan. */
+export function step(sim: Simulation): Plan {
+  const plan = decide(sim.policy, observe(sim));
+  sim.plans.push(plan);
+  sim.records = plan.records.map((r) => ({ ...r }));
+  if (plan.highestSequence !== undefined) sim.highestSequence = plan.highestSequence;
+  sim.statefulSetReplicas = plan.statefulSetReplicas;
+  sim.now += 100;
+  for (const read of plan.reads) {
+    sim.reads.push(read);
+    const i = ordinalOf(read.member);
+    const rec = sim.records[i];
+    if (rec === undefined) throw new Error(`no record for ${read.member}`);
+    sim.records[i] = recordRead(rec, read, runRead(sim, read), sim.policy, sim.now);
+  }
+  if (plan.change !== undefined) {
+    if (plan.reads.length > 0) throw new Error('a change with reads');
+    sim.changes.push(plan.change);
+    const i = ordinalOf(plan.change.member);
+    const rec = sim.records[i];
+    if (rec === undefined) throw new Error(`no record for ${plan.change.member}`);
+    sim.records[i] = recordChange(rec, plan.change, runChange(sim, plan.change), sim.policy, sim.now);
+  }
+  return plan;
+}
+
+/** Rounds until nothing is left to do (no reads, no change, StatefulSet at its size), at most `limit`. Returns the last plan. */
+export function settle(sim: Simulation, limit = 200): Plan {
+  for (let i = 0; i < limit; i++) {
+    const size = sim.statefulSetReplicas;
+    const plan = step(sim);
+    if (plan.reads.length === 0 && plan.change === undefined && plan.statefulSetReplicas === size) return plan;
+  }
+  throw new Error(`did not settle in ${limit} rounds; last changes ${JSON.stringify(sim.changes.slice(-10))}`);
+}
+
+export function stoppedMembers(sequences: number[]): FakeMember[] {
+  return sequences.map((sequence, i) => ({ phase: 'Running', uid: `uid-${i}`, app: 'stopped', sequence }));
+}
