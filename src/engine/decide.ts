@@ -414,7 +414,7 @@ function joinAndBalance(ctx: Context): Step | undefined {
     }
   }
 
-  if (false) {
+  if (primaries.length > target && policy.hasSecondaryCommand) {
     const highest = primaries[primaries.length - 1];
     if (highest !== undefined) {
       const reason = `${primaries.length} primaries running, ${target} wanted: stopping it so it rejoins as secondary`;
@@ -467,13 +467,12 @@ function clampRequeue(ms: number, interval: number): number {
 }
 
 function countsMessage(ctx: Context): string {
-  const healthyWanted = ctx.wanted.filter(isHealthy).length;
-  const running = ctx.members.filter(isHealthy);
+  const running = ctx.wanted.filter(isHealthy);
   const p = running.filter((m) => m.rec.role === 'primary').length;
   const s = running.length - p;
-  const leaving = running.filter((m) => !m.wanted).length;
-  const extra = leaving > 0 ? `; ${plural(leaving, 'removed member', 'removed members')} still running` : '';
-  return `${healthyWanted} of ${ctx.replicas} members running: ${plural(p, 'primary', 'primaries')}, ${plural(s, 'secondary', 'secondaries')}${extra}`;
+  const leaving = ctx.members.filter((m) => !m.wanted && isHealthy(m)).map((m) => `${m.name} (${m.rec.role})`);
+  const extra = leaving.length > 0 ? `; being removed, still running: ${nameList(leaving)}` : '';
+  return `${running.length} of ${ctx.replicas} members running: ${plural(p, 'primary', 'primaries')}, ${plural(s, 'secondary', 'secondaries')}${extra}`;
 }
 
 function withNotes(message: string, notes: string[]): string {
@@ -507,7 +506,7 @@ function buildConditions(
 
   const available: Condition = hasPrimary
     ? { type: 'Available', status: 'True', reason: 'PrimaryRunning', message: countsMessage(ctx) }
-    : { type: 'Available', status: 'False', reason: noPrimary.reason, message: withNotes(`${noPrimary.message} (${countsMessage(ctx)})`, notes) };
+    : { type: 'Available', status: 'False', reason: noPrimary.reason, message: withNotes(noPrimary.message, notes) };
 
   const bootstrapped: Condition = hasPrimary
     ? {

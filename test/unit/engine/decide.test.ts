@@ -205,6 +205,16 @@ describe('seed override', () => {
     assert.deepEqual(plan.change, { kind: 'seed', member: override, sequence: null, override: true });
   });
 
+  it('stops the named pod first when it runs as a secondary, and seeds it once stopped', () => {
+    const p = policy({ primaries: 1, hasSecondaryCommand: true, seedOverride: override });
+    const members = [member(0, { sequence: 5 }), member(1, { sequence: 5 }), member(2, { role: 'secondary' })];
+    const plan = decide(p, observation(members));
+    assert.equal(plan.change?.kind, 'stop');
+    assert.equal(plan.change?.member, override);
+    const stopped = [member(0, { sequence: 5 }), member(1, { sequence: 5 }), member(2, { sequence: 2 })];
+    assert.deepEqual(decide(p, observation(stopped)).change, { kind: 'seed', member: override, sequence: 2, override: true });
+  });
+
   it('reads the named pod’s sequence first when it was never read', () => {
     const members = [member(0, { sequence: 5 }), member(1), member(2)];
     const plan = decide(policy({ seedOverride: override }), observation(members));
