@@ -1,0 +1,59 @@
+// The operator process: leader election between two replicas, and its health and metrics endpoints.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
+import { cluster, eventually, testNamespace } from '../support/cluster.ts';
+import { commandsRan, createCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
+
+const allPrimaries = (rss: ReplicatedStatefulSet) => (rss.status?.members?.primary?.length ?? 0) === 3 && rss.status?.phase === 'Running';
+
+test('leader election: of two operators only the leader acts; when it dies the other takes over within the lease', async (t) => {
+  const c = cluster();
+  const namespace = await testNamespace(t, 'leader');
+  const a = startOperator(t, namespace, ['--identity', 'operator-a']);
+  await eventually('operator-a leads', () => a.log().includes('became the leader'));
+  const b = startOperator(t, namespace, ['--identity', 'operator-b']);
+  await eventually('operator-b has synced its caches', () => b.log().includes('caches synced'));
+
+  await createCluster(namespace, loadManifest('examples/dummy/cluster.yaml'));
+  await waitForCluster(namespace, 'example', '3 primaries', allPrimaries);
+  const lease = await c.core.readNamespacedPod({ namespace, name: 'rss-example-0' }).then(async () =>
+    (await import('@kubernetes/client-node')).CoordinationV1Api,
+  );
+  const coordination = c.kubeConfig.makeApiClient(lease);
+  assert.equal((await coordination.readNamespacedLease({ namespace, name: 'rss-operator' })).spec?.holderIdentity, 'operator-a');
+  assert.doesNotMatch(b.log(), /running (seed|primary|stop)/, 'the follower ran no command');
+  assert.doesNotMatch(b.log(), /became the leader/);
+
+  const killed = Date.now();
+  await a.stop('SIGKILL');
+  await eventually('operator-b takes over', () => b.log().includes('became the leader'), 20_000);
+  const tookOver = Date.now() - killed;
+  t.diagnostic(`leader killed → follower leading: ${tookOver} ms (lease 6 s)`);
+  assert.ok(tookOver < 6000 + 2000, `took over in ${tookOver} ms`);
+
+  // And the new leader acts.
+  const before = commandsRan(namespace, 'rss-example-1').filter((x) => x.verb === 'primary').length;
+  await c.core.deleteNamespacedPod({ namespace, name: 'rss-example-1' });
+  await eventually('rss-example-1 rejoined under operator-b', () => commandsRan(namespace, 'rss-example-1').filter((x) => x.verb === 'primary').length === before + 1, 30_000);
+  await waitForCluster(namespace, 'example', '3 primaries again', allPrimaries);
+});
+
+test('health and metrics endpoints', async (t) => {
+  const namespace = await testNamespace(t, 'metrics');
+  const operator = startOperator(t, namespace);
+  const port = await operator.port();
+  await createCluster(namespace, loadManifest('examples/dummy/cluster.yaml'));
+  await waitForCluster(namespace, 'example', '3 primaries', allPrimaries);
+  assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+  assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
+  const metrics = await eventually('member gauges', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return /rss_members\{role="primary"\} 3/.test(text) ? text : undefined;
+  });
+  assert.match(metrics, /rss_clusters\{phase="Running"\} 1/);
+  assert.match(metrics, /rss_command_duration_seconds_count\{command="status",result="8"\} [1-9]/);
+  assert.match(metrics, /rss_reconcile_duration_seconds_count [1-9]/);
+  assert.match(metrics, /rss_operator_leader 1/);
+  assert.equal(await operator.stop('SIGTERM'), 0);
+});
