@@ -1,0 +1,105 @@
+// Bad input gets a clear answer naming the field or the member, loses nothing, and does not disturb a
+// healthy cluster next to it.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { stringify } from 'yaml';
+import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
+import { cluster, eventually, testNamespace } from '../support/cluster.ts';
+import { clusterEvents, createCluster, getCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
+
+function example(name: string, edit: (rss: ReplicatedStatefulSet & { spec: Record<string, unknown> }) => void): string {
+  const rss = loadManifest('examples/dummy/cluster.yaml') as ReplicatedStatefulSet & { spec: Record<string, unknown> };
+  rss.metadata.name = name;
+  edit(rss);
+  return stringify(rss);
+}
+
+function kubectlApply(namespace: string, manifest: string): { status: number | null; stderr: string } {
+  const c = cluster();
+  const r = spawnSync(join(c.bin, 'kubectl'), ['--kubeconfig', c.kubeconfigPath, '-n', namespace, 'apply', '-f', '-'], { input: manifest, encoding: 'utf8' });
+  return { status: r.status, stderr: r.stderr };
+}
+
+const allPrimaries = (rss: ReplicatedStatefulSet) => (rss.status?.members?.primary?.length ?? 0) === 3 && rss.status?.phase === 'Running';
+
+test('bad input: rejected by the API server with the field path, or reported in SpecValid and an Event; the healthy cluster keeps working', async (t) => {
+  const c = cluster();
+  const namespace = await testNamespace(t, 'badinput');
+  startOperator(t, namespace);
+  await createCluster(namespace, loadManifest('examples/dummy/cluster.yaml'));
+  await waitForCluster(namespace, 'example', 'the healthy cluster', allPrimaries);
+
+  // What the schema can reject, the API server rejects, naming the field.
+  const rejected: [string, (rss: ReplicatedStatefulSet & { spec: Record<string, unknown> }) => void, RegExp][] = [
+    ['missing status command', (r) => delete r.spec.pod.commands.status, /spec\.pod\.commands\.status: Required value/],
+    ['negative replicas', (r) => (r.spec.replicas = -1), /spec\.replicas: Invalid value: -1/],
+    ['unparsable interval', (r) => (r.spec.reconcileInterval = 'every so often'), /spec\.reconcileInterval: Invalid value: "every so often"/],
+    ['unparsable timeout', (r) => (r.spec.pod.commands.stop!.timeout = '10 minutes'), /spec\.pod\.commands\.stop\.timeout: Invalid value/],
+    ['no containers', (r) => (r.spec.pod.containers = []), /spec\.pod\.containers: Invalid value: \d+: spec\.pod\.containers in body should have at least 1 items/],
+    ['empty command', (r) => (r.spec.pod.commands.sequence = { command: [] }), /spec\.pod\.commands\.sequence\.command: Invalid value: \d+: .*at least 1 items/],
+    ['a typo', (r) => (r.spec.replcias = 3), /unknown field "spec\.replcias"/],
+  ];
+  for (const [what, edit, message] of rejected) {
+    const result = kubectlApply(namespace, example('bad', edit));
+    assert.notEqual(result.status, 0, `${what}: rejected`);
+    assert.match(result.stderr, message, `${what}: names the field`);
+  }
+  await assert.rejects(getCluster(namespace, 'bad'), 'nothing was stored');
+
+  // What only the operator can judge: SpecValid=False with the field, an Event, and no action taken.
+  const semantic: [string, (rss: ReplicatedStatefulSet & { spec: Record<string, unknown> }) => void, RegExp][] = [
+    ['zero timeout', (r) => (r.spec.pod.commands.status!.timeout = '0s'), /spec\.pod\.commands\.status\.timeout/],
+    ['primaries without a secondary command', (r) => (r.spec.primaries = 1), /spec\.primaries.*secondary/],
+  ];
+  for (const [i, [what, edit, message]] of semantic.entries()) {
+    const name = `semantic-${i}`;
+    assert.equal(kubectlApply(namespace, example(name, edit)).status, 0, `${what}: accepted by the schema`);
+    const rss = await waitForCluster(namespace, name, `${what}: SpecValid=False`, (r) => r.status?.conditions?.some((x) => x.type === 'SpecValid' && x.status === 'False') ?? false);
+    const condition = rss.status!.conditions!.find((x) => x.type === 'SpecValid')!;
+    assert.match(condition.message, message, `${what}: the condition names the field`);
+    assert.equal(rss.status?.phase, 'Invalid');
+    const events = await eventually(`${what}: an InvalidSpec event`, async () => {
+      const list = await clusterEvents(namespace, name);
+      return list.some((e) => e.reason === 'InvalidSpec') ? list : undefined;
+    });
+    assert.match(events.find((e) => e.reason === 'InvalidSpec')!.message, message);
+    await assert.rejects(c.apps.readNamespacedStatefulSet({ namespace, name: `rss-${name}` }), `${what}: nothing was created`);
+  }
+  // Fixing the spec lets the operator act.
+  c.kubectl(['-n', namespace, 'patch', 'rss/semantic-0', '--type=json', '-p', '[{"op":"replace","path":"/spec/pod/commands/status/timeout","value":"5s"}]']);
+  await waitForCluster(namespace, 'semantic-0', 'semantic-0 runs once fixed', allPrimaries);
+
+  // Commands that misbehave at run time: named in Events and in the Degraded condition.
+  const misbehaving: [string, string, RegExp][] = [
+    ['hang', 'hangs past its timeout', /timed out/],
+    ['exit 3', 'exits with an unexpected code', /exit(ed with)? (code )?3/],
+  ];
+  for (const [i, [fault, what, message]] of misbehaving.entries()) {
+    const name = `flaky-${i}`;
+    assert.equal(kubectlApply(namespace, example(name, (r) => {
+      r.spec.reconcileInterval = '2s';
+      r.spec.pod.commands.status!.timeout = '1s';
+    })).status, 0);
+    await waitForCluster(namespace, name, `${name} running`, allPrimaries);
+    // A member starts misbehaving once the cluster runs.
+    const faults = join(c.podDir(namespace, `rss-${name}-1`), 'faults');
+    mkdirSync(faults, { recursive: true });
+    writeFileSync(join(faults, 'status'), `${fault}\n`);
+    const events = await eventually(`status that ${what}: a MemberFailed event naming the member`, async () => {
+      const list = await clusterEvents(namespace, name);
+      return list.find((e) => e.reason === 'MemberFailed' && e.message.includes(`rss-${name}-1`));
+    }, 60_000);
+    assert.match(events.message, message);
+    const rss = await waitForCluster(namespace, name, 'Degraded names the member', (r) => r.status?.conditions?.some((x) => x.type === 'Degraded' && x.status === 'True' && x.message.includes(`rss-${name}-1`)) ?? false);
+    assert.deepEqual(rss.status?.members?.primary, [`rss-${name}-0`, `rss-${name}-2`], 'the other members keep running');
+  }
+
+  // The healthy cluster was never disturbed, and still recovers a lost member.
+  const healthy = await getCluster(namespace, 'example');
+  assert.ok(allPrimaries(healthy));
+  await c.core.deleteNamespacedPod({ namespace, name: 'rss-example-0' });
+  await waitForCluster(namespace, 'example', 'the healthy cluster recovers', (r) => allPrimaries(r) && r.status?.memberStatus?.find((m) => m.name === 'rss-example-0')?.role === 'primary' && (r.status?.replicas ?? 0) === 3);
+});
