@@ -58,3 +58,13 @@ test('health and metrics endpoints', async (t) => {
   assert.match(metrics, /rss_operator_leader 1/);
   assert.equal(await operator.stop('SIGTERM'), 0);
 });
+
+test('one operator watches a list of namespaces', async (t) => {
+  const first = await testNamespace(t, 'multi-a');
+  const second = await testNamespace(t, 'multi-b');
+  startOperator(t, first, ['--namespace', `${first},${second}`]);
+  await createCluster(first, loadManifest('examples/dummy/cluster.yaml'));
+  await createCluster(second, loadManifest('examples/dummy/cluster.yaml'));
+  await waitForCluster(first, 'example', `3 primaries in ${first}`, allPrimaries);
+  await waitForCluster(second, 'example', `3 primaries in ${second}`, allPrimaries);
+});

@@ -1,0 +1,310 @@
+// The install manifests in deploy/: the API server accepts them, the RBAC grants exactly what the operator
+// uses, and — the real proof — the operator from this repository, run with nothing but the ServiceAccount's
+// token, brings up a cluster, replaces a failed member and hands its Lease back without a "forbidden".
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { parseAllDocuments, stringify } from 'yaml';
+import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
+import { repoRoot } from '../../controlplane/localcluster.ts';
+import { cluster, eventually, testNamespace } from '../support/cluster.ts';
+import { clusterEvents, commandsRan, createCluster, loadManifest, waitForCluster } from '../support/operator.ts';
+
+const deployDir = join(repoRoot, 'deploy');
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [field: string]: unknown;
+}
+interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  verbs: string[];
+}
+
+function readDeploy(file: string): string {
+  return readFileSync(join(deployDir, file), 'utf8');
+}
+
+function documents(text: string): Manifest[] {
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as Manifest | null)
+    .filter((d): d is Manifest => d !== null);
+}
+
+/** What the comment at the top of rbac.yaml tells users to do: `sed 's/namespace: rss-operator$/…/'`. */
+function inNamespace(text: string, namespace: string): string {
+  return text.replace(/^(\s*namespace: )rss-operator$/gm, `$1${namespace}`);
+}
+
+function serviceAccount(namespace: string): string {
+  return `system:serviceaccount:${namespace}:rss-operator`;
+}
+
+/** `kubectl auth can-i` as the operator's ServiceAccount: true for "yes" (exit 0), false for "no" (exit 1). */
+function canI(namespace: string, args: string[]): boolean {
+  try {
+    cluster().kubectl(['auth', 'can-i', `--as=${serviceAccount(namespace)}`, ...args]);
+    return true;
+  } catch (error) {
+    const e = error as { status?: number; stdout?: string; stderr?: string };
+    if (e.status === 1 && /^no\b/m.test(e.stdout ?? '')) return false;
+    throw new Error(`kubectl auth can-i ${args.join(' ')} failed: ${e.stderr ?? String(error)}`);
+  }
+}
+
+const allPrimaries = (rss: ReplicatedStatefulSet) => (rss.status?.members?.primary?.length ?? 0) === 3 && rss.status?.phase === 'Running';
+
+test('deploy/: the API server accepts every manifest (server-side dry run), in a namespace of the user\'s choosing', async (t) => {
+  const c = cluster();
+  const namespace = await testNamespace(t, 'deploy-dryrun');
+
+  // The documented way to install elsewhere: deploy/ as a kustomize base with another namespace.
+  const overlay = mkdtempSync(join(tmpdir(), 'rss-deploy-'));
+  t.after(() => rmSync(overlay, { recursive: true, force: true }));
+  writeFileSync(join(overlay, 'kustomization.yaml'), stringify({ namespace, resources: [relative(overlay, deployDir)] }));
+  const rendered = documents(c.kubectl(['kustomize', overlay]));
+  const kinds = rendered.map((d) => `${d.kind}/${d.metadata.name}`).sort();
+  assert.deepEqual(kinds, [
+    'CustomResourceDefinition/replicatedstatefulsets.clusterlabs.org',
+    'Deployment/rss-operator',
+    `Namespace/${namespace}`,
+    'Role/rss-operator',
+    'RoleBinding/rss-operator',
+    'Service/rss-operator-metrics',
+    'ServiceAccount/rss-operator',
+  ]);
+  for (const d of rendered) if (d.kind !== 'Namespace' && d.kind !== 'CustomResourceDefinition') assert.equal(d.metadata.namespace, namespace, `${d.kind} moved to the namespace`);
+  const binding = rendered.find((d) => d.kind === 'RoleBinding') as unknown as { subjects: { namespace: string }[] };
+  assert.equal(binding.subjects[0]!.namespace, namespace, 'kustomize rewrote the RoleBinding subject');
+
+  const applied = c.kubectl(['apply', '--dry-run=server', '-k', overlay]);
+  assert.equal(applied.match(/\(server dry run\)/g)?.length, 7, applied);
+
+  // The cluster-wide variant, rewritten as its comment says.
+  const clusterWide = c.kubectl(['apply', '--dry-run=server', '-f', '-'], inNamespace(readDeploy('rbac-cluster.yaml'), namespace));
+  assert.equal(clusterWide.match(/\(server dry run\)/g)?.length, 6, clusterWide);
+});
+
+test('deploy/: the two RBAC variants grant the same rules, without wildcards; the Deployment is hardened', () => {
+  const namespaced = documents(readDeploy('rbac.yaml'));
+  const clusterWide = documents(readDeploy('rbac-cluster.yaml'));
+  const rulesOf = (docs: Manifest[], kind: string, name: string) => (docs.find((d) => d.kind === kind && d.metadata.name === name) as unknown as { rules: PolicyRule[] }).rules;
+  const isLease = (r: PolicyRule) => r.resources?.includes('leases') ?? false;
+
+  const role = rulesOf(namespaced, 'Role', 'rss-operator');
+  assert.deepEqual(rulesOf(clusterWide, 'ClusterRole', 'rss-operator'), role.filter((r) => !isLease(r)));
+  assert.deepEqual(rulesOf(clusterWide, 'Role', 'rss-operator-leader-election'), role.filter(isLease));
+  for (const rule of role) {
+    for (const field of [rule.apiGroups, rule.resources, rule.verbs, rule.resourceNames]) assert.ok(!field?.includes('*'), `no wildcard in ${JSON.stringify(rule)}`);
+  }
+
+  const operator = documents(readDeploy('operator.yaml'));
+  const deployment = operator.find((d) => d.kind === 'Deployment') as unknown as {
+    spec: { replicas: number; template: { spec: { serviceAccountName: string; securityContext: Record<string, unknown>; terminationGracePeriodSeconds: number; containers: Record<string, any>[] } } };
+  };
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0]!;
+  assert.equal(deployment.spec.replicas, 2);
+  assert.equal(pod.serviceAccountName, 'rss-operator');
+  assert.equal(pod.terminationGracePeriodSeconds, 30);
+  assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+  assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+  assert.equal(container.image, `ghcr.io/clusterlabs/rss-operator:${JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version}`);
+  assert.ok(container.args.includes('--namespace=$(POD_NAMESPACE)'));
+  assert.deepEqual(container.env.find((e: { name: string }) => e.name === 'POD_NAMESPACE').valueFrom, { fieldRef: { fieldPath: 'metadata.namespace' } });
+  assert.deepEqual([container.livenessProbe.httpGet, container.readinessProbe.httpGet], [{ path: '/healthz', port: 'metrics' }, { path: '/readyz', port: 'metrics' }]);
+  assert.deepEqual(container.ports, [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
+});
+
+test('deploy/: the operator\'s pod passes the restricted Pod Security Standard', async (t) => {
+  const c = cluster();
+  const namespace = await testNamespace(t, 'deploy-psa');
+  c.kubectl(['label', 'namespace', namespace, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/warn=restricted']);
+  const deployment = documents(readDeploy('operator.yaml')).find((d) => d.kind === 'Deployment') as unknown as { spec: { template: { metadata: object; spec: Record<string, unknown> } } };
+  // The ServiceAccount is not there in this namespace; it plays no part in the pod security check.
+  const { serviceAccountName: _, ...spec } = deployment.spec.template.spec;
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...deployment.spec.template.metadata, name: 'rss-operator-psa', namespace }, spec };
+  const out = c.kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
+  assert.match(out, /created \(server dry run\)/);
+});
+
+test('RBAC: the ServiceAccount may do everything the operator does, and not more', async (t) => {
+  const c = cluster();
+  const namespace = await testNamespace(t, 'deploy-rbac');
+  c.kubectl(['apply', '-f', '-'], inNamespace(readDeploy('rbac.yaml'), namespace));
+  const ns = ['-n', namespace];
+
+  // Every call in src/: informers, status and annotation patches, pod labels and replacement, exec,
+  // server-side apply of the StatefulSet and Service, Events, the Lease.
+  const needed: string[][] = [
+    ['list', 'replicatedstatefulsets.clusterlabs.org'],
+    ['watch', 'replicatedstatefulsets.clusterlabs.org'],
+    ['patch', 'replicatedstatefulsets.clusterlabs.org'],
+    ['patch', 'replicatedstatefulsets.clusterlabs.org', '--subresource=status'],
+    ['update', 'replicatedstatefulsets.clusterlabs.org', '--subresource=finalizers'],
+    ['list', 'pods'],
+    ['watch', 'pods'],
+    ['patch', 'pods'],
+    ['delete', 'pods'],
+    ['create', 'pods', '--subresource=exec'],
+    ['get', 'pods', '--subresource=exec'],
+    ['list', 'statefulsets.apps'],
+    ['watch', 'statefulsets.apps'],
+    ['create', 'statefulsets.apps'],
+    ['patch', 'statefulsets.apps'],
+    ['list', 'services'],
+    ['watch', 'services'],
+    ['create', 'services'],
+    ['patch', 'services'],
+    ['create', 'events'],
+    ['patch', 'events'],
+    ['create', 'leases.coordination.k8s.io'],
+    ['get', 'leases.coordination.k8s.io/rss-operator'],
+    ['update', 'leases.coordination.k8s.io/rss-operator'],
+  ];
+  const missing = needed.filter((args) => !canI(namespace, [...args, ...ns]));
+  assert.deepEqual(missing, [], 'allowed');
+
+  const forbidden: string[][] = [
+    // Nothing outside its namespace, nothing cluster-scoped.
+    ['list', 'pods', '-n', 'default'],
+    ['list', 'replicatedstatefulsets.clusterlabs.org', '--all-namespaces'],
+    ['patch', 'statefulsets.apps', '-n', 'kube-system'],
+    ['list', 'nodes'],
+    ['list', 'namespaces'],
+    ['create', 'customresourcedefinitions.apiextensions.k8s.io'],
+    // Secrets are mounted by the kubelet, never read by the operator.
+    ['get', 'secrets', ...ns],
+    ['list', 'secrets', ...ns],
+    // Children go with the RSS through the garbage collector; the operator never deletes them itself, and
+    // writes them only by server-side apply (patch), never by update.
+    ['delete', 'statefulsets.apps', ...ns],
+    ['update', 'statefulsets.apps', ...ns],
+    ['delete', 'services', ...ns],
+    ['delete', 'persistentvolumeclaims', ...ns],
+    ['list', 'persistentvolumeclaims', ...ns],
+    // Pods are made by the StatefulSet controller, not by the operator; no other way into a pod.
+    ['create', 'pods', ...ns],
+    ['update', 'pods', ...ns],
+    ['create', 'pods', '--subresource=attach', ...ns],
+    ['create', 'pods', '--subresource=portforward', ...ns],
+    ['create', 'pods', '--subresource=ephemeralcontainers', ...ns],
+    // The users' objects are theirs.
+    ['create', 'replicatedstatefulsets.clusterlabs.org', ...ns],
+    ['update', 'replicatedstatefulsets.clusterlabs.org', ...ns],
+    ['delete', 'replicatedstatefulsets.clusterlabs.org', ...ns],
+    ['update', 'replicatedstatefulsets.clusterlabs.org', '--subresource=status', ...ns],
+    // Only its own Lease; and no RBAC of its own to widen.
+    ['update', 'leases.coordination.k8s.io/someone-else', ...ns],
+    ['delete', 'leases.coordination.k8s.io/rss-operator', ...ns],
+    ['create', 'roles.rbac.authorization.k8s.io', ...ns],
+    ['create', 'rolebindings.rbac.authorization.k8s.io', ...ns],
+    ['create', 'serviceaccounts', '--subresource=token', ...ns],
+    ['delete', 'events', ...ns],
+  ];
+  const granted = forbidden.filter((args) => canI(namespace, args));
+  assert.deepEqual(granted, [], 'denied');
+});
+
+/** A kubeconfig that authenticates as the ServiceAccount with a short-lived token, and nothing else. */
+function serviceAccountKubeconfig(t: TestContext, namespace: string): string {
+  const c = cluster();
+  const token = c.kubectl(['create', 'token', 'rss-operator', '-n', namespace, '--duration=1h']).trim();
+  const server = c.kubeConfig.getCurrentCluster()!;
+  const caData = server.caData ?? (server.caFile ? readFileSync(server.caFile).toString('base64') : undefined);
+  assert.ok(caData, 'the admin kubeconfig names the cluster CA');
+  const dir = mkdtempSync(join(tmpdir(), 'rss-sa-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'kubeconfig');
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'local', cluster: { server: server.server, 'certificate-authority-data': caData } }],
+      users: [{ name: 'rss-operator', user: { token } }],
+      contexts: [{ name: 'rss-operator', context: { cluster: 'local', user: 'rss-operator', namespace } }],
+      'current-context': 'rss-operator',
+    }),
+    { mode: 0o600 },
+  );
+  return file;
+}
+
+test('RBAC is enough for the real thing: the operator, as the ServiceAccount, runs a cluster, replaces a failed member, releases its Lease', async (t) => {
+  const c = cluster();
+  const namespace = await testNamespace(t, 'deploy-run');
+  c.kubectl(['apply', '-f', '-'], inNamespace(readDeploy('rbac.yaml'), namespace));
+  const kubeconfig = serviceAccountKubeconfig(t, namespace);
+  // The kubeconfig really is the ServiceAccount: it cannot read Secrets.
+  assert.throws(() => c.kubectl(['--kubeconfig', kubeconfig, 'get', 'secrets', '-n', namespace]), /forbidden/i);
+
+  const logs = join(repoRoot, '.cache', 'test-logs');
+  mkdirSync(logs, { recursive: true });
+  const logFile = join(logs, `${namespace}-operator.log`);
+  const out = createWriteStream(logFile);
+  const env = { ...process.env };
+  delete env.KUBECONFIG;
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'src', 'main.ts'), '--kubeconfig', kubeconfig, '--namespace', namespace, '--lease-namespace', namespace, '--http-address', '127.0.0.1:0', '--log-level', 'debug', '--lease-duration', '6s'],
+    { stdio: ['ignore', 'pipe', 'pipe'], env },
+  );
+  child.stdout.pipe(out);
+  child.stderr.pipe(out);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  const noForbidden = () => {
+    const lines = log().split('\n').filter((l) => /forbidden/i.test(l));
+    assert.deepEqual(lines, [], `the operator was refused something (full log: ${logFile})`);
+  };
+
+  await eventually('the operator leads', () => log().includes('became the leader'), 30_000);
+  const manifest = loadManifest('examples/dummy/cluster.yaml');
+  manifest.spec.reconcileInterval = '2s';
+  await createCluster(namespace, manifest);
+  let rss = await waitForCluster(namespace, 'example', '3 primaries', allPrimaries, 120_000);
+  assert.deepEqual(rss.status?.members?.primary, ['rss-example-0', 'rss-example-1', 'rss-example-2']);
+  const pods = await c.core.listNamespacedPod({ namespace, labelSelector: 'app=example' });
+  for (const pod of pods.items) assert.equal(pod.metadata?.labels?.['rss-active-member'], 'true', `${pod.metadata?.name} labelled by the operator`);
+  assert.ok((await clusterEvents(namespace, 'example')).some((e) => e.reason === 'Seeded'), 'the operator recorded Events');
+  noForbidden();
+
+  // A member whose status fails and whose stop fails too: the operator deletes its pod (pods delete).
+  const member = 'rss-example-2';
+  const oldUid = pods.items.find((p) => p.metadata?.name === member)!.metadata!.uid;
+  const faults = join(c.podDir(namespace, member), 'faults');
+  mkdirSync(faults, { recursive: true });
+  writeFileSync(join(faults, 'status'), 'exit 3\n');
+  writeFileSync(join(faults, 'stop'), 'exit 1\n');
+  await eventually('the failed member\'s pod replaced', async () => (await clusterEvents(namespace, 'example')).some((e) => e.reason === 'MemberReplaced' && e.message.includes(member)), 90_000);
+  rmSync(faults, { recursive: true, force: true });
+  rss = await waitForCluster(namespace, 'example', `${member} rejoined in a new pod`, (r) => {
+    const m = r.status?.memberStatus?.find((x) => x.name === member);
+    return allPrimaries(r) && m?.role === 'primary' && m.podUID !== undefined && m.podUID !== oldUid;
+  }, 120_000);
+  assert.ok(commandsRan(namespace, member).some((x) => x.verb === 'primary'), `${member} joined again`);
+  noForbidden();
+
+  // SIGTERM: a clean stop, giving the Lease back (get + update of its own Lease).
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, 'the operator exits 0 on SIGTERM');
+  const lease = await c.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace, name: 'rss-operator' });
+  assert.equal(lease.spec?.holderIdentity ?? '', '', 'the Lease was released');
+  assert.doesNotMatch(log(), /could not (record an event|release the lease)|reconcile failed|leader election: could not/);
+  noForbidden();
+});
