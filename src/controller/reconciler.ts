@@ -63,7 +63,7 @@ interface ClusterMemory {
 /** Probe-and-act rounds in one reconcile before yielding to other clusters. */
 const MAX_ROUNDS = 24;
 /** Condition reasons that deserve a Warning event when they appear. */
-const WARNING_REASONS = new Set(['BootstrapRefused', 'SequenceUnknown', 'SeedOverrideInvalid', 'InvalidSpec', 'MemberFailing']);
+const WARNING_REASONS = new Set(['ValidWithWarnings', 'BootstrapRefused', 'SequenceUnknown', 'SeedOverrideInvalid', 'InvalidSpec', 'MemberFailing']);
 
 function podView(pod: V1Pod | undefined): PodView {
   if (!pod) return { phase: 'Missing' };
@@ -421,7 +421,9 @@ export class Reconciler {
     const existing = records.filter((r) => pods.has(r.name));
     const names = (roles: string[]) => existing.filter((r) => roles.includes(r.role)).map((r) => r.name);
     const ready = names(['primary', 'secondary']);
-    const conditions: Condition[] = [{ type: 'SpecValid', status: 'True', reason: 'Valid', message: spec.warnings.length ? `Accepted with warnings: ${describeProblems(spec.warnings)}` : 'The spec is valid' }, ...plan.conditions];
+    const conditions: Condition[] = [spec.warnings.length
+        ? { type: 'SpecValid', status: 'True', reason: 'ValidWithWarnings', message: `Accepted with warnings: ${describeProblems(spec.warnings)}` }
+        : { type: 'SpecValid', status: 'True', reason: 'Valid', message: 'The spec is valid' }, ...plan.conditions];
     const status: ReplicatedStatefulSetStatus = {
       phase: plan.phase,
       replicas: pods.size,

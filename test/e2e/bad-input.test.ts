@@ -72,6 +72,13 @@ test('bad input: rejected by the API server with the field path, or reported in 
   c.kubectl(['-n', namespace, 'patch', 'rss/semantic-0', '--type=json', '-p', '[{"op":"replace","path":"/spec/pod/commands/status/timeout","value":"5s"}]']);
   await waitForCluster(namespace, 'semantic-0', 'semantic-0 runs once fixed', allPrimaries);
 
+  // Honoured as asked, with a warning: 1–2 members cannot keep a majority.
+  assert.equal(kubectlApply(namespace, example('single', (r) => (r.spec.replicas = 1))).status, 0);
+  const single = await waitForCluster(namespace, 'single', 'a single member running', (r) => r.status?.phase === 'Running' && (r.status?.members?.primary?.length ?? 0) === 1);
+  assert.equal((await c.apps.readNamespacedStatefulSet({ namespace, name: 'rss-single' })).spec?.replicas, 1, 'not silently raised to 3');
+  assert.match(single.status!.conditions!.find((x) => x.type === 'SpecValid')!.message, /spec\.replicas.*majority/);
+  await eventually('a warning event about the majority', async () => (await clusterEvents(namespace, 'single')).some((e) => e.type === 'Warning' && /majority/.test(e.message)));
+
   // Commands that misbehave at run time: named in Events and in the Degraded condition.
   const misbehaving: [string, string, RegExp][] = [
     ['hang', 'hangs past its timeout', /timed out/],
