@@ -37,6 +37,14 @@ export interface ClusterCaches {
   service(namespace: string, name: string): V1Service | undefined;
 }
 
+/** A command could not be run at all (exec refused, pod gone, transport error): not the application's fault. */
+export class ExecUnavailableError extends Error {
+  constructor(member: string, command: string, reason: string) {
+    super(`could not run ${command} in ${member}: ${reason}`);
+    this.name = 'ExecUnavailableError';
+  }
+}
+
 export interface CommandRunner {
   run(request: ExecRequest): Promise<CommandOutcome>;
 }
@@ -268,6 +276,13 @@ export class Reconciler {
     });
     const ok = outcome.error === undefined && !outcome.timedOut;
     const result = outcome.timedOut ? 'timeout' : !ok ? 'error' : String(outcome.exitCode);
+    if (outcome.error !== undefined && !outcome.timedOut) {
+      // Exec itself failed: nothing is known about the application, so nothing is recorded or acted on;
+      // the reconcile fails and is retried with backoff.
+      this.d.metrics.commandFailures.inc({ command });
+      await this.event(rss, 'Warning', 'ExecFailed', `Could not run ${command} in ${member}: ${outcome.error}`);
+      throw new ExecUnavailableError(member, command, outcome.error);
+    }
     this.d.metrics.commandDuration.observe({ command, result }, (performance.now() - started) / 1000);
     const expected = command === 'status' ? [0, 7, 8] : [0];
     if (!ok || !expected.includes(outcome.exitCode ?? -1)) this.d.metrics.commandFailures.inc({ command });

@@ -3,6 +3,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { describeError } from './exec.ts';
 import { API_VERSION, KIND } from '../api/names.ts';
 
 export type EventType = 'Normal' | 'Warning';
@@ -63,7 +64,7 @@ export class EventRecorder {
       if (this.recent.size > 5000) this.prune(now.getTime());
     } catch (error) {
       this.recent.delete(key);
-      this.log.warn({ err: String(error), reason, rss: `${subject.namespace}/${subject.name}` }, 'could not record an event');
+      this.log.warn({ err: describeError(error), reason, rss: `${subject.namespace}/${subject.name}` }, 'could not record an event');
     }
   }
 

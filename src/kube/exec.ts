@@ -127,6 +127,7 @@ export function describeError(error: unknown): string {
   if (typeof message === 'string') {
     if (/\b404\b/.test(message)) return `${message} (the pod was not found)`;
     if (/\b400\b/.test(message)) return `${message} (the pod or container is not running)`;
+    if (/\b40[13]\b/.test(message)) return `${message} (forbidden: the operator needs create and get on pods/exec)`;
     return message;
   }
   return String(error);

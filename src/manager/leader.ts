@@ -3,6 +3,7 @@
 // for a whole lease duration (measured on its own clock, so clocks need not agree).
 import { type CoordinationV1Api, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { describeError } from '../kube/exec.ts';
 
 export interface LeaderElectionOptions {
   api: CoordinationV1Api;
@@ -39,7 +40,7 @@ export class LeaderElector {
   async run(onStart: () => void, onStop: () => void): Promise<void> {
     while (!this.stopped) {
       const ok = await this.tryAcquireOrRenew().catch((error: unknown) => {
-        this.o.log.warn({ err: String(error) }, 'leader election: could not reach the lease');
+        this.o.log.warn({ err: describeError(error) }, 'leader election: could not reach the lease');
         return false;
       });
       if (ok) this.lastRenew = Date.now();
@@ -114,7 +115,7 @@ export class LeaderElector {
         await this.o.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
       }
     } catch (error) {
-      this.o.log.warn({ err: String(error) }, 'could not release the lease');
+      this.o.log.warn({ err: describeError(error) }, 'could not release the lease');
     }
   }
 }

@@ -43,6 +43,7 @@ type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 class WatchSet<T extends KubernetesObject> {
   readonly informers: Watched<T>[] = [];
   synced = false;
+  private stopped = false;
   private readonly log: Logger;
   private readonly kind: string;
   constructor(kind: string, log: Logger, build: (namespace?: string) => Watched<T>, namespaces: string[]) {
@@ -51,6 +52,7 @@ class WatchSet<T extends KubernetesObject> {
     for (const ns of namespaces.length ? namespaces : [undefined]) {
       const informer = build(ns);
       informer.on('error', (error: unknown) => {
+        if (this.stopped) return;
         this.log.warn({ kind, namespace: ns ?? '*', err: describeError(error) }, 'watch failed; restarting it');
         setTimeout(() => void informer.start().catch(() => undefined), 1000).unref();
       });
@@ -66,6 +68,7 @@ class WatchSet<T extends KubernetesObject> {
     this.log.debug({ kind: this.kind }, 'cache synced');
   }
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all(this.informers.map((i) => i.stop()));
   }
   get(name: string, namespace: string): T | undefined {

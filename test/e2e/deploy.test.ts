@@ -5,14 +5,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, relative } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { repoRoot } from '../../controlplane/localcluster.ts';
-import { cluster, eventually, testNamespace } from '../support/cluster.ts';
-import { clusterEvents, commandsRan, createCluster, loadManifest, waitForCluster } from '../support/operator.ts';
+import { cluster, testNamespace } from '../support/cluster.ts';
+import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest } from '../support/operator.ts';
 
 const deployDir = join(repoRoot, 'deploy');
 
@@ -268,24 +269,53 @@ test('RBAC is enough for the real thing: the operator, as the ServiceAccount, ru
     }
   });
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-  const noForbidden = () => {
-    const lines = log().split('\n').filter((l) => /forbidden/i.test(l));
-    assert.deepEqual(lines, [], `the operator was refused something (full log: ${logFile})`);
+  // A refusal shows as "… is forbidden: User … cannot …" from the REST calls, and as "Unexpected server
+  // response: 403" from the exec WebSocket (which says nothing more).
+  const refusals = () => log().split('\n').filter((line) => /forbidden|(server response|HTTP-Code): 403\b/i.test(line));
+  const noRefusals = () => assert.deepEqual(refusals(), [], `the operator was refused something (full log: ${logFile})`);
+  /** Polls `probe` until it gives a value; fails at once when the operator logs a refusal. */
+  const until = async <T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      const refused = refusals();
+      if (refused.length) assert.fail(`waiting for ${what}, the operator was refused: ${refused[0]!.slice(0, 600)}\n(full log: ${logFile})`);
+      if (child.exitCode !== null) assert.fail(`waiting for ${what}, the operator exited with ${child.exitCode} (log: ${logFile})`);
+      try {
+        const value = await probe();
+        if (value !== undefined && value !== false) return value;
+      } catch (error) {
+        last = error;
+      }
+      await sleep(200);
+    }
+    assert.fail(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last: ${String(last)})` : ''} (log: ${logFile})`);
+  };
+  const clusterWhere = async (what: string, check: (rss: ReplicatedStatefulSet) => boolean): Promise<ReplicatedStatefulSet> => {
+    let last: ReplicatedStatefulSet | undefined;
+    try {
+      return await until(what, async () => {
+        last = await getCluster(namespace, 'example');
+        return check(last) ? last : undefined;
+      }, 120_000);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\nlast status: ${JSON.stringify(last?.status)}`);
+    }
   };
 
-  await eventually('the operator leads', () => log().includes('became the leader'), 30_000);
+  await until('the operator to lead', () => log().includes('became the leader'), 30_000);
   const manifest = loadManifest('examples/dummy/cluster.yaml');
   manifest.spec.reconcileInterval = '2s';
   await createCluster(namespace, manifest);
-  let rss = await waitForCluster(namespace, 'example', '3 primaries', allPrimaries, 120_000);
+  let rss = await clusterWhere('3 primaries', allPrimaries);
   assert.deepEqual(rss.status?.members?.primary, ['rss-example-0', 'rss-example-1', 'rss-example-2']);
-  // The operator labels its members (pods patch).
-  const pods = await eventually('the members labelled active', async () => {
+  // The operator labels its members (pods patch) and records Events (events create).
+  const pods = await until('the members labelled active', async () => {
     const list = await c.core.listNamespacedPod({ namespace, labelSelector: 'app=example,rss-active-member=true,rss-role=primary' });
     return list.items.length === 3 ? list : undefined;
-  });
+  }, 30_000);
   assert.ok((await clusterEvents(namespace, 'example')).some((e) => e.reason === 'Seeded'), 'the operator recorded Events');
-  noForbidden();
+  noRefusals();
 
   // A member whose status fails and whose stop fails too: the operator deletes its pod (pods delete).
   const member = 'rss-example-2';
@@ -294,14 +324,14 @@ test('RBAC is enough for the real thing: the operator, as the ServiceAccount, ru
   mkdirSync(faults, { recursive: true });
   writeFileSync(join(faults, 'status'), 'exit 3\n');
   writeFileSync(join(faults, 'stop'), 'exit 1\n');
-  await eventually('the failed member\'s pod replaced', async () => (await clusterEvents(namespace, 'example')).some((e) => e.reason === 'MemberReplaced' && e.message.includes(member)), 90_000);
+  await until('the failed member\'s pod replaced', async () => (await clusterEvents(namespace, 'example')).some((e) => e.reason === 'MemberReplaced' && e.message.includes(member)), 90_000);
   rmSync(faults, { recursive: true, force: true });
-  rss = await waitForCluster(namespace, 'example', `${member} rejoined in a new pod`, (r) => {
+  rss = await clusterWhere(`${member} rejoined in a new pod`, (r) => {
     const m = r.status?.memberStatus?.find((x) => x.name === member);
     return allPrimaries(r) && m?.role === 'primary' && m.podUID !== undefined && m.podUID !== oldUid;
-  }, 120_000);
+  });
   assert.ok(commandsRan(namespace, member).some((x) => x.verb === 'primary'), `${member} joined again`);
-  noForbidden();
+  noRefusals();
 
   // SIGTERM: a clean stop, giving the Lease back (get + update of its own Lease).
   child.kill('SIGTERM');
@@ -309,5 +339,5 @@ test('RBAC is enough for the real thing: the operator, as the ServiceAccount, ru
   const lease = await c.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace, name: 'rss-operator' });
   assert.equal(lease.spec?.holderIdentity ?? '', '', 'the Lease was released');
   assert.doesNotMatch(log(), /could not (record an event|release the lease)/);
-  noForbidden();
+  noRefusals();
 });
