@@ -13,7 +13,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { repoRoot } from '../../controlplane/localcluster.ts';
 import { cluster, testNamespace } from '../support/cluster.ts';
-import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest } from '../support/operator.ts';
+import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator } from '../support/operator.ts';
 
 const deployDir = join(repoRoot, 'deploy');
 
@@ -340,4 +340,36 @@ test('RBAC is enough for the real thing: the operator, as the ServiceAccount, ru
   assert.equal(lease.spec?.holderIdentity ?? '', '', 'the Lease was released');
   assert.doesNotMatch(log(), /could not (record an event|release the lease)/);
   noRefusals();
+});
+
+test('an exec the operator may not run is reported and retried with backoff, never taken for a failed member', async (t) => {
+  const c = cluster();
+  const namespace = await testNamespace(t, 'deploy-noexec');
+  // The namespaced RBAC, less pods/exec.
+  const withoutExec = documents(inNamespace(readDeploy('rbac.yaml'), namespace)).map((doc) =>
+    doc.kind === 'Role' ? { ...doc, rules: (doc.rules as PolicyRule[]).filter((r) => !(r.resources ?? []).includes('pods/exec')) } : doc,
+  );
+  c.kubectl(['apply', '-f', '-'], withoutExec.map((d) => stringify(d)).join('---\n'));
+  startOperator(t, namespace, ['--kubeconfig', serviceAccountKubeconfig(t, namespace)]);
+  await createCluster(namespace, loadManifest('examples/dummy/cluster.yaml'));
+
+  const event = await (async () => {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const found = (await clusterEvents(namespace, 'example')).find((e) => e.reason === 'ExecFailed');
+      if (found) return found;
+      await sleep(200);
+    }
+    assert.fail('no ExecFailed event');
+  })();
+  assert.equal(event.type, 'Warning');
+  assert.match(event.message, /forbidden/);
+  const before = (await c.core.listNamespacedPod({ namespace })).items.map((p) => p.metadata?.uid).sort();
+  assert.equal(before.length, 3);
+  await sleep(5000);
+  const after = (await c.core.listNamespacedPod({ namespace })).items.map((p) => p.metadata?.uid).sort();
+  assert.deepEqual(after, before, 'no member pod was deleted');
+  for (const pod of ['rss-example-0', 'rss-example-1', 'rss-example-2']) assert.deepEqual(commandsRan(namespace, pod), [], `nothing ran in ${pod}`);
+  const reasons = (await clusterEvents(namespace, 'example')).map((e) => e.reason);
+  assert.ok(!reasons.includes('MemberReplaced') && !reasons.includes('MemberFailed'), `events: ${reasons.join(', ')}`);
 });
