@@ -1,4 +1,5 @@
 // The operator process: leader election between two replicas, and its health and metrics endpoints.
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
@@ -17,10 +18,7 @@ test('leader election: of two operators only the leader acts; when it dies the o
 
   await createCluster(namespace, loadManifest('examples/dummy/cluster.yaml'));
   await waitForCluster(namespace, 'example', '3 primaries', allPrimaries);
-  const lease = await c.core.readNamespacedPod({ namespace, name: 'rss-example-0' }).then(async () =>
-    (await import('@kubernetes/client-node')).CoordinationV1Api,
-  );
-  const coordination = c.kubeConfig.makeApiClient(lease);
+  const coordination = c.kubeConfig.makeApiClient(CoordinationV1Api);
   assert.equal((await coordination.readNamespacedLease({ namespace, name: 'rss-operator' })).spec?.holderIdentity, 'operator-a');
   assert.doesNotMatch(b.log(), /running (seed|primary|stop)/, 'the follower ran no command');
   assert.doesNotMatch(b.log(), /became the leader/);

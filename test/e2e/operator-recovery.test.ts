@@ -39,10 +39,11 @@ test('operator restart: a member deleted while the operator was down rejoins; he
   const startsBefore = MEMBERS.map((m) => startsOf(namespace, m));
 
   assert.equal(await first.stop('SIGTERM'), 0, 'SIGTERM stops the operator cleanly');
+  const oldUid = (await c.core.readNamespacedPod({ namespace, name: 'rss-example-2' })).metadata?.uid;
   await c.core.deleteNamespacedPod({ namespace, name: 'rss-example-2' });
   const recreated = await eventually('rss-example-2 recreated', async () => {
     const pod = await c.core.readNamespacedPod({ namespace, name: 'rss-example-2' });
-    return pod.status?.phase === 'Running' ? pod : undefined;
+    return pod.metadata?.uid !== oldUid && pod.status?.phase === 'Running' ? pod : undefined;
   });
 
   startOperator(t, namespace);
