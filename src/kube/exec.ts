@@ -57,11 +57,21 @@ export const OUTPUT_LIMIT_BYTES = 64 * 1024;
 
 export class PodExecutor {
   private readonly exec: Exec;
+  /** Commands in flight, so that a shutdown can end them instead of waiting up to their timeouts. */
+  private readonly inFlight = new Set<(reason: string) => void>();
+  private closedReason?: string;
   constructor(kubeConfig: KubeConfig) {
     this.exec = new Exec(kubeConfig);
   }
 
+  /** Ends every command in flight (their outcome is "could not run") and refuses new ones. */
+  abortAll(reason: string): void {
+    this.closedReason = reason;
+    for (const abort of this.inFlight) abort(reason);
+  }
+
   async run(request: ExecRequest): Promise<CommandOutcome> {
+    if (this.closedReason) return { exitCode: null, timedOut: false, stdout: '', stderr: '', error: this.closedReason };
     const stdout = new BoundedBuffer(OUTPUT_LIMIT_BYTES);
     const stderr = new BoundedBuffer(OUTPUT_LIMIT_BYTES);
     let status: V1Status | undefined;
@@ -77,12 +87,18 @@ export class PodExecutor {
 
     return await new Promise<CommandOutcome>((resolve) => {
       let settled = false;
+      const abort = (reason: string) => {
+        socket?.close();
+        finish(outcome(null, reason));
+      };
       const finish = (result: CommandOutcome) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        this.inFlight.delete(abort);
         resolve(result);
       };
+      this.inFlight.add(abort);
       const timer = setTimeout(() => {
         timedOut = true;
         socket?.close();

@@ -92,6 +92,7 @@ export class Manager {
   private readonly statefulSets: WatchSet<V1StatefulSet>;
   private readonly services: WatchSet<V1Service>;
   private readonly reconciler: Reconciler;
+  private readonly executor: PodExecutor;
   private readonly queue: WorkQueue;
   private readonly elector?: LeaderElector;
   private server?: Server;
@@ -130,12 +131,13 @@ export class Manager {
       statefulSet: (namespace, name) => this.statefulSets.get(name, namespace),
       service: (namespace, name) => this.services.get(name, namespace),
     };
+    this.executor = new PodExecutor(kc);
     this.reconciler = new Reconciler({
       caches,
       core,
       apps,
       custom,
-      commands: new PodExecutor(kc),
+      commands: this.executor,
       events: new EventRecorder(core, this.log),
       metrics: this.metrics,
       log: this.log,
@@ -267,6 +269,8 @@ export class Manager {
     if (this.stopping) return;
     this.stopping = true;
     this.leading = false;
+    // Commands may run for minutes: end them (the member's state is probed again by the next leader).
+    this.executor.abortAll('the operator is shutting down');
     await this.queue.shutdown();
     await this.elector?.stop();
     await Promise.all([this.clusters.stop(), this.pods.stop(), this.statefulSets.stop(), this.services.stop()]);

@@ -1,6 +1,8 @@
 // The operator process: leader election between two replicas, and its health and metrics endpoints.
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
@@ -65,4 +67,20 @@ test('one operator watches a list of namespaces', async (t) => {
   await createCluster(second, loadManifest('examples/dummy/cluster.yaml'));
   await waitForCluster(first, 'example', `3 primaries in ${first}`, allPrimaries);
   await waitForCluster(second, 'example', `3 primaries in ${second}`, allPrimaries);
+});
+
+test('SIGTERM ends a long-running command instead of waiting out its timeout', async (t) => {
+  const c = cluster();
+  const namespace = await testNamespace(t, 'sigterm');
+  const faults = join(c.podDir(namespace, 'rss-example-0'), 'faults');
+  mkdirSync(faults, { recursive: true });
+  writeFileSync(join(faults, 'seed'), 'hang\n'); // the seed would run for its whole 10-minute timeout
+  const operator = startOperator(t, namespace);
+  await createCluster(namespace, loadManifest('examples/dummy/cluster.yaml'));
+  await eventually('the seed to be running', () => commandsRan(namespace, 'rss-example-0').some((x) => x.verb === 'seed'), 60_000);
+  const signalled = Date.now();
+  assert.equal(await operator.stop('SIGTERM'), 0);
+  const took = Date.now() - signalled;
+  t.diagnostic(`SIGTERM → exit with a command in flight: ${took} ms`);
+  assert.ok(took < 5000, `exited in ${took} ms`);
 });
