@@ -18,3 +18,6 @@ controlplane-up: setup
 
 controlplane-down:
 	@bash scripts/with-node.sh npm run -s controlplane -- down
+
+bench: setup
+	@bash scripts/with-node.sh npm run -s bench

@@ -13,7 +13,8 @@
 //   --deletion-trials N   pod deletions timed under load in the scale scenario (default 5)
 //   --cpu-prof            start every operator with `node --cpu-prof` (whole process) and the inspector, profile
 //                         each measurement window, and summarise the profiles
-//   --operator-node-options "FLAGS"  extra node flags for the operator process (e.g. --max-semi-space-size=2)
+//   --operator-node-options="FLAGS"  extra node flags for the operator process (note the "="), e.g.
+//                         --operator-node-options="--max-semi-space-size=2"
 //   --out DIR             where logs, traces, profiles and results go (default .cache/bench/<time>)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -56,7 +57,7 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench [-- bootstrap|failover|scale …] [--trials N] [--failover-trials N] [--clusters N,N] [--scale-namespaces K] [--window S] [--deletion-trials N] [--cpu-prof] [--operator-node-options "FLAGS"] [--out DIR]');
+    console.log('usage: npm run bench [-- bootstrap|failover|scale …] [--trials N] [--failover-trials N] [--clusters N,N] [--scale-namespaces K] [--window S] [--deletion-trials N] [--cpu-prof] [--operator-node-options="FLAGS"] [--out DIR]');
     return 0;
   }
   const names = positionals.length ? positionals : Object.keys(SCENARIOS);
@@ -71,13 +72,15 @@ async function main(): Promise<number> {
     cpuProf: values['cpu-prof'],
     nodeOptions: values['operator-node-options'].split(/\s+/).filter(Boolean),
   };
-  const runId = new Date().toISOString().replace(/[:.]/g, '-');
+  const startedAt = new Date().toISOString();
+  const runId = startedAt.replace(/[:.]/g, '-');
   const dir = values.out ?? join(repoRoot, '.cache', 'bench', runId);
   mkdirSync(dir, { recursive: true });
-  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const quote = (a: string) => (/[\s"'$]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a);
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).map(quote).join(' ')}` : ''}`;
 
   const machine = machineDescription();
-  console.log(`rss-operator benchmark — ${new Date().toISOString()}`);
+  console.log(`rss-operator benchmark — ${startedAt}`);
   console.log(`command: ${command}`);
   for (const [k, v] of Object.entries(machine)) console.log(`${k}: ${v}`);
   if (o.nodeOptions.length) console.log(`operator started with extra node flags: ${o.nodeOptions.join(' ')}`);
@@ -132,9 +135,10 @@ async function main(): Promise<number> {
   console.log(`machine: ${machine.cpus} × ${machine['cpu model']}, ${machine.memory}; load average now ${machineDescription()['load average']}`);
   console.log(summaryTable(rows));
   const markdown = [
-    `Run ${new Date().toISOString()}: \`${command}\``,
+    `Run started ${startedAt}, ended ${new Date().toISOString()}: \`${command}\``,
     '',
-    ...Object.entries(machine).map(([k, v]) => `- ${k}: ${v}`),
+    ...Object.entries(machine).map(([k, v]) => `- ${k === 'load average' ? 'load average at the start' : k}: ${v}`),
+    ...(o.nodeOptions.length ? [`- operator started with extra node flags: ${o.nodeOptions.join(' ')}`] : []),
     '',
     summaryTable(rows, true),
     '',

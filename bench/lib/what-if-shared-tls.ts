@@ -1,5 +1,5 @@
 // An experiment, not a fix: preloaded into the operator process by
-//   npm run bench -- scale --operator-node-options "--import ./bench/lib/what-if-shared-tls.ts"
+//   npm run bench -- scale --operator-node-options="--import ./bench/lib/what-if-shared-tls.ts"
 // it gives every TLS connection that carries the same CA, client certificate and key one shared
 // tls.SecureContext, instead of the new one Node builds (parsing the certificates and the key again) for
 // each connection. The operator opens one TLS connection per exec (a WebSocket upgrade cannot share a

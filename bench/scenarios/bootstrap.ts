@@ -130,7 +130,7 @@ export async function bootstrapScenario(ctx: BenchContext): Promise<ScenarioResu
     const ts = trials.filter((t) => t.members === members && !t.cold);
     const totals = ts.map((t) => t.totalMs);
     summary.push({
-      scenario: `bootstrap, ${members} members (${ts.length} trials)`,
+      scenario: `bootstrap, ${members} members (${ts.length} trial${ts.length === 1 ? "" : "s"})`,
       metric: 'created → all primaries, median (min–max)',
       value: spread(totals),
       ...(members === 3 ? { target: '< 3 s (median)', met: median(totals) < 3000 } : {}),

@@ -159,7 +159,7 @@ export async function failoverScenario(ctx: BenchContext): Promise<ScenarioResul
   const own = ts.map((t) => t.operatorMs);
   const shares = ts.map((t) => (100 * t.operatorMs) / t.totalMs);
   const summary: ScenarioResult['summary'] = [
-    { scenario: `failover (${ts.length} trials)`, metric: 'pod deleted → replacement primary, Available: p50 / p95', value: `${ms(p(totals, 50))} / ${ms(p(totals, 95))}` },
+    { scenario: `failover (${ts.length} trial${ts.length === 1 ? "" : "s"})`, metric: 'pod deleted → replacement primary, Available: p50 / p95', value: `${ms(p(totals, 50))} / ${ms(p(totals, 95))}` },
     { scenario: 'failover', metric: 'Kubernetes (deleted → replacement Ready): p50 / p95', value: `${ms(p(ts.map((t) => t.kubernetesMs), 50))} / ${ms(p(ts.map((t) => t.kubernetesMs), 95))}` },
     { scenario: 'failover', metric: 'commands (union of exec intervals): p50 / p95', value: `${ms(p(ts.map((t) => t.commandsMs), 50))} / ${ms(p(ts.map((t) => t.commandsMs), 95))}` },
     { scenario: 'failover', metric: "operator's own share: p50 / p95", value: `${ms(p(own, 50))} / ${ms(p(own, 95))}`, target: '< 250 ms (p50)', met: p(own, 50) < 250 },
