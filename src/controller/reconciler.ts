@@ -66,6 +66,8 @@ interface ClusterMemory {
   highestSequence?: number;
   /** When each member lost its running role, for the failover metric. */
   lostAt: Map<string, number>;
+  /** The status this process last wrote, so an unchanged one is not written again. */
+  lastStatusText?: string;
 }
 
 /** Probe-and-act rounds in one reconcile before yielding to other clusters. */
@@ -232,14 +234,14 @@ export class Reconciler {
       }
     }
     if (plan.highestSequence !== undefined) memory.highestSequence = plan.highestSequence;
-    this.trackFailover(memory, previous);
+    this.trackFailover(memory, memory.records, previous);
   }
 
   /** Failover time: from a member leaving its running role (pod gone, status failed) to running again. */
-  private trackFailover(memory: ClusterMemory, previous: Map<string, MemberRecord>): void {
+  private trackFailover(memory: ClusterMemory, records: Iterable<[string, MemberRecord]>, previous: Map<string, MemberRecord>): void {
     const running = (r: MemberRecord | undefined) => r?.role === 'primary' || r?.role === 'secondary';
     const now = Date.now();
-    for (const [name, r] of memory.records) {
+    for (const [name, r] of records) {
       if (running(previous.get(name)) && !running(r) && !memory.lostAt.has(name)) memory.lostAt.set(name, now);
       const lost = memory.lostAt.get(name);
       if (running(r) && lost !== undefined) {
@@ -250,9 +252,10 @@ export class Reconciler {
   }
 
   private setRecord(memory: ClusterMemory, record: MemberRecord): void {
-    const previous = new Map([[record.name, memory.records.get(record.name)!]]);
+    const before = memory.records.get(record.name);
+    const previous = new Map(before ? [[record.name, before]] : []);
     memory.records.set(record.name, record);
-    this.trackFailover({ ...memory, records: new Map([[record.name, record]]) }, previous);
+    this.trackFailover(memory, [[record.name, record]], previous);
   }
 
   private peers(rss: ReplicatedStatefulSet, memory: ClusterMemory, except: string): string[] {
@@ -472,8 +475,6 @@ export class Reconciler {
     });
   }
 
-  private lastWritten = new Map<string, string>();
-
   private async writeStatus(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, plan: Plan, pods: Map<string, V1Pod>, lastBootstrap: ReplicatedStatefulSetStatus['lastBootstrap']): Promise<void> {
     const status = this.buildStatus(rss, spec, memory, plan, pods, lastBootstrap);
     await this.announceConditions(rss, status.conditions ?? []);
@@ -481,16 +482,16 @@ export class Reconciler {
   }
 
   private async patchStatus(rss: ReplicatedStatefulSet, status: ReplicatedStatefulSetStatus): Promise<void> {
-    const key = `${rss.metadata.namespace}/${rss.metadata.name}/${rss.metadata.uid}`;
+    const memory = this.memoryOf(rss);
     const text = JSON.stringify(status);
-    if (this.lastWritten.get(key) === text || (!this.lastWritten.has(key) && JSON.stringify(rss.status ?? {}) === text)) return;
+    if (text === (memory.lastStatusText ?? JSON.stringify(rss.status ?? {}))) return;
     try {
       // A merge patch of the status subresource: no read-modify-write, so no conflict to lose.
       await this.d.custom.patchNamespacedCustomObjectStatus(
         { group: GROUP, version: VERSION, namespace: rss.metadata.namespace!, plural: PLURAL, name: rss.metadata.name!, body: { status }, fieldManager: FIELD_MANAGER },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
-      this.lastWritten.set(key, text);
+      memory.lastStatusText = text;
       // Keep the cached object's conditions current for the next transition-time comparison.
       rss.status = status;
     } catch (error) {
