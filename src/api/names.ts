@@ -28,10 +28,18 @@ export const ROLES: readonly Role[] = ['primary', 'secondary', 'stopped', 'faile
 
 /** RSS annotation naming the pod to seed, even below the recorded high-water mark or with peers unknown. */
 export const ANNOTATION_SEED_OVERRIDE = 'rss.clusterlabs.org/seed-override';
-/** Reserved for later: fence a member. */
-export const ANNOTATION_FENCE = 'rss.clusterlabs.org/fence';
-/** Reserved for later: restart a member. */
+/**
+ * RSS annotation listing fenced members, comma-separated pod names: each is stopped and left alone (no
+ * status probe, no restart, no replacement, never seeded) until it is taken off the list.
+ */
+export const ANNOTATION_FENCED = 'rss.clusterlabs.org/fenced';
+/** RSS annotation naming one member to restart cleanly (stop, then rejoin); removed once the stop ran. */
 export const ANNOTATION_RESTART = 'rss.clusterlabs.org/restart';
+/** RSS annotation "true": pause, as spec.paused does, without editing the spec (GitOps-friendly). */
+export const ANNOTATION_PAUSED = 'rss.clusterlabs.org/paused';
+
+/** Pod label set by the StatefulSet controller: the template revision the pod was created from. */
+export const LABEL_REVISION = 'controller-revision-hash';
 
 /** Field manager for server-side apply and status patches. */
 export const FIELD_MANAGER = 'rss-operator';

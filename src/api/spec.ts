@@ -14,7 +14,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { ClusterPolicy } from '../engine/types.ts';
 import { formatDuration, parseDuration, quote } from './duration.ts';
-import { ANNOTATION_SEED_OVERRIDE, nameProblem, ordinalOf, podName } from './names.ts';
+import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_SEED_OVERRIDE, nameProblem, ordinalOf, podName } from './names.ts';
 import {
   COMMAND_NAMES,
   REQUIRED_COMMANDS,
@@ -194,6 +194,28 @@ function resolve(obj: unknown): SpecResult {
     }
   }
 
+  // fenced members: names that are not members are ignored with a warning (fencing must never stop the
+  // whole cluster's management because of a typo)
+  const fenced: string[] = [];
+  const fencedText = isObject(annotations) ? annotations[ANNOTATION_FENCED] : undefined;
+  if (typeof fencedText === 'string') {
+    for (const entry of fencedText.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+      if (typeof name === 'string' && ordinalOf(entry, name) === undefined) {
+        c.warn(`metadata.annotations[${ANNOTATION_FENCED}]`, `names ${quote(entry)}, which is not a member of this cluster: ignored`);
+      } else if (!fenced.includes(entry)) {
+        fenced.push(entry);
+      }
+    }
+  }
+  const restartText = isObject(annotations) ? annotations[ANNOTATION_RESTART] : undefined;
+  const restart = typeof restartText === 'string' && restartText.trim() !== '' ? restartText.trim() : undefined;
+  const pausedText = isObject(annotations) ? annotations[ANNOTATION_PAUSED] : undefined;
+  let pausedByAnnotation = false;
+  if (typeof pausedText === 'string' && pausedText.trim() !== '') {
+    if (pausedText.trim() === 'true') pausedByAnnotation = true;
+    else if (pausedText.trim() !== 'false') c.warn(`metadata.annotations[${ANNOTATION_PAUSED}]`, `must be "true" or "false", got ${quote(pausedText)}: ignored`);
+  }
+
   // service ports
   let servicePorts: V1ServicePort[] | undefined;
   const service = spec['service'];
@@ -229,9 +251,13 @@ function resolve(obj: unknown): SpecResult {
     hasSecondaryCommand: hasSecondary,
     statusIntervalMs,
     failureThreshold,
-    paused,
+    paused: paused || pausedByAnnotation,
+    fenced,
   };
+  if (paused) policy.pausedBy = 'spec.paused is true';
+  else if (pausedByAnnotation) policy.pausedBy = `paused by the ${ANNOTATION_PAUSED} annotation`;
   if (seedOverride !== undefined) policy.seedOverride = seedOverride;
+  if (restart !== undefined) policy.restart = restart;
 
   const resolved: ResolvedSpec = { policy, commands, pod: resolvedPod, warnings: c.warnings };
   if (servicePorts !== undefined) resolved.servicePorts = servicePorts;

@@ -171,6 +171,33 @@ export interface MemberStatus {
   lastError?: string;
   /** Pod template revision (controller-revision-hash) the pod runs. */
   revision?: string;
+  /** Named in the fenced annotation: stopped and left alone until unfenced. */
+  fenced?: boolean;
+}
+
+/** A member whose failure halted a rolling update. */
+export interface RolloutHalt {
+  member: string;
+  /** The revision the member failed on (the rollout stays halted while this is the update revision). */
+  revision: string;
+  reason: string;
+  /** RFC 3339. */
+  time: string;
+}
+
+/** Progress of replacing members with pods of the current template (status.rollout). */
+export interface RolloutStatus {
+  /** The template revision members are being moved to (the StatefulSet's updateRevision). */
+  revision: string;
+  /** Wanted members whose pod runs that revision. */
+  updated: number;
+  /** Wanted members. */
+  total: number;
+  /** RollingUpdate while members are replaced, Halted after a failure, Complete when all are updated. */
+  state: 'RollingUpdate' | 'Halted' | 'Complete';
+  /** Outdated members the rollout does not touch (fenced). */
+  skipped?: string[];
+  halted?: RolloutHalt;
 }
 
 export interface ReplicatedStatefulSetStatus {
@@ -191,4 +218,9 @@ export interface ReplicatedStatefulSetStatus {
   highestSequence?: number;
   lastBootstrap?: BootstrapRecord;
   memberStatus?: MemberStatus[];
+  /** Template revision of new pods (the StatefulSet's updateRevision). */
+  updateRevision?: string;
+  /** Wanted members whose pod runs updateRevision. */
+  updatedReplicas?: number;
+  rollout?: RolloutStatus;
 }

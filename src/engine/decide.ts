@@ -7,16 +7,24 @@
 //
 // Order of the rules, first match wins:
 //   0. paused: nothing.
-//   1. status probes: every Running member whose role is unknown or whose last status is too old.
-//   2. failures: a failed member (ordinal < replicas) is stopped, or its pod deleted when its stop failed
+//   1. status probes: every Running member whose role is unknown or whose last status is too old
+//      (a fenced member only until its role is known).
+//   2. fencing: a fenced member that runs the application is stopped, once; then it is left alone.
+//   3. failures: a failed member (ordinal < replicas) is stopped, or its pod deleted when its stop failed
 //      or it failed failureThreshold times in a row.
-//   3. scale down: removed members (ordinal >= replicas) still running are stopped, highest ordinal
+//   4. scale down: removed members (ordinal >= replicas) still running are stopped, highest ordinal
 //      first; the last running primary is kept until another primary runs (unless replicas is 0); then
 //      the sequence of each stopped removed member is read (so the high-water mark remembers it).
-//   4. no running primary: bootstrap (seed override, wait for pods, stop secondaries, read sequences,
+//   5. restart request: the named member, running healthy, is stopped (it rejoins by rule 7).
+//   6. outdated and stopped: a stopped member whose pod runs an old template revision is replaced (its pod
+//      deleted; the StatefulSet recreates it from the current template) instead of being started again.
+//   7. no running primary: bootstrap (seed override, wait for pods, stop secondaries, read sequences,
 //      refuse below the high-water mark, seed the best candidate).
-//   5. a primary runs: join stopped members one at a time (lowest ordinal first), promote a secondary
+//      A primary runs: join stopped members one at a time (lowest ordinal first), promote a secondary
 //      when primaries are missing and nobody else can join, demote the highest primary when too many.
+//   8. rolling update: with every other member healthy, stop the next outdated member (secondaries
+//      first, primaries last, highest ordinal first); rule 6 replaces it and rule 7 rejoins it. A member
+//      failing on the new revision halts the rollout until it runs healthy or the template changes.
 
 import { freshRecord } from './outcomes.ts';
 import type {
@@ -30,10 +38,16 @@ import type {
   Plan,
   PodView,
   ReadAction,
+  RolloutHalt,
+  RolloutProgress,
 } from './types.ts';
 
 /** Annotation on the RSS naming the pod to seed, bypassing the unknown-sequence and high-water-mark checks. */
 export const SEED_OVERRIDE_ANNOTATION = 'rss.clusterlabs.org/seed-override';
+/** Annotation on the RSS listing fenced members (for messages; the executor reads it into policy.fenced). */
+export const FENCED_ANNOTATION = 'rss.clusterlabs.org/fenced';
+/** Annotation on the RSS naming a member to restart (for messages; read into policy.restart). */
+export const RESTART_ANNOTATION = 'rss.clusterlabs.org/restart';
 
 /** Shortest requeue; also the requeue after reads or a change (the executor normally decides again at once). */
 export const MIN_REQUEUE_MS = 1000;
@@ -49,6 +63,10 @@ interface Member {
   running: boolean;
   /** ordinal < replicas. */
   wanted: boolean;
+  /** Named in the fenced list: stopped once, then left alone. */
+  fenced: boolean;
+  /** The pod runs an older template revision than the StatefulSet's update revision. */
+  outdated: boolean;
 }
 
 /** What one rule decided. */
@@ -70,6 +88,8 @@ interface Context {
   highestSequence: number | undefined;
   /** Extra sentences for the bootstrap/progress messages (ignored override, held scale-down). */
   notes: string[];
+  /** The rolling update's state for this observation (undefined while the update revision is unknown). */
+  rollout: RolloutProgress | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -141,6 +161,7 @@ function nameList(names: string[], max = 8): string {
 
 function memberState(m: Member, policy: ClusterPolicy): string {
   if (!m.running) return `${m.name} (pod ${m.pod.phase})`;
+  if (m.fenced) return `${m.name} (fenced${m.rec.stopFailed ? ', stop failed' : ''})`;
   switch (m.rec.role) {
     case 'unknown':
       return `${m.name} (not probed yet)`;
@@ -169,7 +190,9 @@ function statusProbes(ctx: Context): Step | undefined {
   const due = ctx.members.filter(
     (m) =>
       m.running &&
-      (m.rec.role === 'unknown' || m.rec.lastStatusAt === undefined || ctx.now - m.rec.lastStatusAt >= ctx.interval),
+      (m.fenced
+        ? m.rec.role === 'unknown'
+        : m.rec.role === 'unknown' || m.rec.lastStatusAt === undefined || ctx.now - m.rec.lastStatusAt >= ctx.interval),
   );
   if (due.length === 0) return undefined;
   const urgent = due.some((m) => m.rec.role === 'unknown' || m.rec.lastStatusAt === undefined);
@@ -181,9 +204,23 @@ function statusProbes(ctx: Context): Step | undefined {
   };
 }
 
+function fencing(ctx: Context): Step | undefined {
+  const member = ctx.members.find(
+    (m) => m.fenced && m.running && (m.rec.role === 'primary' || m.rec.role === 'secondary' || (m.rec.role === 'failed' && !m.rec.stopFailed)),
+  );
+  if (member === undefined) return undefined;
+  const reason = `fenced by the ${FENCED_ANNOTATION} annotation: stopped and left alone until unfenced`;
+  return {
+    type: 'change',
+    change: { kind: 'stop', member: member.name, reason, cause: 'fence' },
+    reason: 'Fencing',
+    message: `stopping ${member.name}: ${reason}`,
+  };
+}
+
 function failures(ctx: Context): Step | undefined {
   const { policy } = ctx;
-  const failed = ctx.wanted.find((m) => m.running && m.rec.role === 'failed');
+  const failed = ctx.wanted.find((m) => m.running && !m.fenced && m.rec.role === 'failed');
   if (failed === undefined) return undefined;
   const why = failed.rec.lastError ?? 'status reported a failure';
   if (needsReplacement(failed, policy)) {
@@ -192,7 +229,7 @@ function failures(ctx: Context): Step | undefined {
       : `failed ${plural(failed.rec.failures, 'time', 'times')} in a row (threshold ${policy.failureThreshold}; last: ${why}); replacing the pod`;
     return {
       type: 'change',
-      change: { kind: 'deletePod', member: failed.name, reason: oneLine(reason) },
+      change: { kind: 'deletePod', member: failed.name, reason: oneLine(reason), cause: 'failure' },
       reason: 'ReplacingPod',
       message: oneLine(`deleting pod ${failed.name}: ${reason}`),
     };
@@ -200,7 +237,7 @@ function failures(ctx: Context): Step | undefined {
   const reason = `failed (${why}); stopping it before it rejoins`;
   return {
     type: 'change',
-    change: { kind: 'stop', member: failed.name, reason: oneLine(reason) },
+    change: { kind: 'stop', member: failed.name, reason: oneLine(reason), cause: 'failure' },
     reason: 'StoppingFailedMember',
     message: oneLine(`stopping ${failed.name}: ${reason}`),
   };
@@ -212,7 +249,7 @@ function scaleDown(ctx: Context): Step | undefined {
   if (removed.length === 0) return undefined;
   const runningPrimaries = ctx.members.filter(isRunningPrimary).length;
   const toStop = removed
-    .filter((m) => m.running && m.rec.role !== 'stopped' && !needsReplacement(m, policy))
+    .filter((m) => m.running && !m.fenced && m.rec.role !== 'stopped' && !needsReplacement(m, policy))
     .sort((a, b) => b.ordinal - a.ordinal);
   for (const m of toStop) {
     if (replicas > 0 && m.rec.role === 'primary' && runningPrimaries === 1) {
@@ -222,7 +259,7 @@ function scaleDown(ctx: Context): Step | undefined {
     const reason = `scaling down to ${plural(replicas, 'replica', 'replicas')}`;
     return {
       type: 'change',
-      change: { kind: 'stop', member: m.name, reason },
+      change: { kind: 'stop', member: m.name, reason, cause: 'scaleDown' },
       reason: 'ScalingDown',
       message: `stopping ${m.name}: ${reason}`,
     };
@@ -239,6 +276,40 @@ function scaleDown(ctx: Context): Step | undefined {
   return undefined;
 }
 
+/** Rule 5: the restart request. Returns the step, or records why the request is dropped. */
+function restartRequest(ctx: Context): Step | { dropped: string } | undefined {
+  const target = ctx.policy.restart;
+  if (target === undefined || target === '') return undefined;
+  const member = ctx.members.find((m) => m.name === target);
+  if (member === undefined) return { dropped: `${target} is not a member of this cluster` };
+  if (member.fenced) return { dropped: `${target} is fenced: unfence it first` };
+  if (!member.running) return { dropped: `the pod of ${target} is ${member.pod.phase}: it starts afresh anyway` };
+  if (member.rec.role === 'unknown') return undefined; // probed first (rule 1)
+  if (!isHealthy(member)) return { dropped: `${target} is ${member.rec.role}: it is not running, so there is nothing to restart` };
+  const reason = `restart requested by the ${RESTART_ANNOTATION} annotation: it rejoins once stopped`;
+  return {
+    type: 'change',
+    change: { kind: 'stop', member: member.name, reason, cause: 'restart' },
+    reason: 'Restarting',
+    message: `stopping ${member.name}: ${reason}`,
+  };
+}
+
+/** Rule 6: a stopped member on an old template revision gets a new pod rather than a restart in the old one. */
+function replaceOutdated(ctx: Context): Step | undefined {
+  const rollout = ctx.rollout;
+  if (rollout === undefined) return undefined;
+  const member = ctx.wanted.find((m) => m.running && m.outdated && !m.fenced && m.rec.role === 'stopped');
+  if (member === undefined) return undefined;
+  const reason = `rolling update: its pod runs revision ${member.pod.revision ?? 'unknown'}, not ${rollout.revision}; the new pod rejoins`;
+  return {
+    type: 'change',
+    change: { kind: 'deletePod', member: member.name, reason, cause: 'rollout' },
+    reason: 'RollingUpdate',
+    message: `replacing the pod of ${member.name} (${rollout.updated} of ${rollout.total} members updated): ${reason}`,
+  };
+}
+
 function bootstrap(ctx: Context): Step {
   const { policy, wanted, now, interval } = ctx;
 
@@ -246,7 +317,9 @@ function bootstrap(ctx: Context): Step {
   const overrideName = policy.seedOverride;
   if (overrideName !== undefined && overrideName !== '') {
     const target = ctx.members.find((m) => m.name === overrideName);
-    if (target === undefined || !target.wanted) {
+    if (target !== undefined && target.fenced) {
+      ctx.notes.push(`the seed override names ${overrideName}, which is fenced: it is ignored until ${overrideName} is unfenced`);
+    } else if (target === undefined || !target.wanted) {
       ctx.notes.push(
         target === undefined
           ? `the seed override names ${overrideName}, which is not a member of this cluster: it is ignored (fix or remove the ${SEED_OVERRIDE_ANNOTATION} annotation)`
@@ -274,7 +347,7 @@ function bootstrap(ctx: Context): Step {
       const reason = 'no primary is running: stopping it to seed it (seed override)';
       return {
         type: 'change',
-        change: { kind: 'stop', member: target.name, reason },
+        change: { kind: 'stop', member: target.name, reason, cause: 'bootstrap' },
         reason: 'StoppingSecondaries',
         message: `stopping ${target.name}: ${reason}`,
       };
@@ -301,7 +374,7 @@ function bootstrap(ctx: Context): Step {
     const reason = 'no primary is running: stopping secondaries so the most advanced member can seed';
     return {
       type: 'change',
-      change: { kind: 'stop', member: secondary.name, reason },
+      change: { kind: 'stop', member: secondary.name, reason, cause: 'bootstrap' },
       reason: 'StoppingSecondaries',
       message: `stopping ${secondary.name}: ${reason}`,
     };
@@ -351,7 +424,19 @@ function bootstrap(ctx: Context): Step {
 
   // Candidates: tied at the highest sequence; refused below the high-water mark.
   const best = Math.max(...wanted.map((m) => knownSequence(m.rec) ?? -1));
-  const candidates = wanted.filter((m) => m.rec.sequence === best);
+  const tiedAtBest = wanted.filter((m) => m.rec.sequence === best);
+  const candidates = tiedAtBest.filter((m) => !m.fenced);
+  if (candidates.length === 0) {
+    const fenced = tiedAtBest.map((m) => m.name);
+    return {
+      type: 'wait',
+      reason: 'SeedFenced',
+      message:
+        `no primary is running and the most advanced ${fenced.length === 1 ? 'member' : 'members'} (${nameList(fenced)}, sequence ${best}) ` +
+        `${fenced.length === 1 ? 'is' : 'are'} fenced: unfence ${fenced.length === 1 ? 'it' : 'one'} (remove it from the ${FENCED_ANNOTATION} annotation) ` +
+        `to seed it, or ${overrideHint('<pod>')} to seed a less advanced member and lose what only the fenced members hold`,
+    };
+  }
   const chosen = [...candidates].sort((a, b) => a.rec.seedFailures - b.rec.seedFailures || a.ordinal - b.ordinal)[0];
   if (chosen === undefined) {
     // replicas > 0 and every member has a known sequence, so there is a candidate; kept for the type checker.
@@ -382,7 +467,7 @@ function joinAndBalance(ctx: Context): Step | undefined {
   const target = primaryTarget(policy, replicas);
   const primaries = wanted.filter(isRunningPrimary);
 
-  const joiner = wanted.find((m) => m.running && m.rec.role === 'stopped');
+  const joiner = wanted.find((m) => m.running && !m.fenced && m.rec.role === 'stopped');
   if (joiner !== undefined) {
     if (joiner.rec.sequence === undefined) {
       return {
@@ -407,7 +492,7 @@ function joinAndBalance(ctx: Context): Step | undefined {
       const reason = `${primaries.length} of ${target} primaries running: stopping a secondary so it rejoins as primary`;
       return {
         type: 'change',
-        change: { kind: 'stop', member: secondary.name, reason },
+        change: { kind: 'stop', member: secondary.name, reason, cause: 'balance' },
         reason: 'Promoting',
         message: `stopping ${secondary.name}: ${reason}`,
       };
@@ -420,13 +505,99 @@ function joinAndBalance(ctx: Context): Step | undefined {
       const reason = `${primaries.length} primaries running, ${target} wanted: stopping it so it rejoins as secondary`;
       return {
         type: 'change',
-        change: { kind: 'stop', member: highest.name, reason },
+        change: { kind: 'stop', member: highest.name, reason, cause: 'balance' },
         reason: 'Demoting',
         message: `stopping ${highest.name}: ${reason}`,
       };
     }
   }
   return undefined;
+}
+
+/**
+ * Where the rolling update stands: which members are outdated, and whether a member failing on the new
+ * revision halts it. A halt is kept (it is recorded in status) while the update revision is the one the
+ * member failed on and the member has not run healthy since (status passed, no failure counted).
+ */
+function rolloutProgress(ctx: Context): RolloutProgress | undefined {
+  const revision = ctx.observation.updateRevision;
+  if (revision === undefined || revision === '') return undefined;
+  const outdated = ctx.wanted.filter((m) => m.outdated);
+  const active = outdated.filter((m) => !m.fenced);
+  const progress: RolloutProgress = {
+    revision,
+    updated: ctx.wanted.filter((m) => m.pod.revision === revision).length,
+    total: ctx.wanted.length,
+    state: active.length === 0 ? 'Complete' : 'RollingUpdate',
+    skipped: outdated.filter((m) => m.fenced).map((m) => m.name),
+  };
+  if (active.length === 0) return progress;
+
+  const recovered = (m: Member) => isHealthy(m) && m.rec.failures === 0 && m.rec.lastStatusAt !== undefined;
+  let halt: RolloutHalt | undefined;
+  const recorded = ctx.observation.rolloutHalt;
+  if (recorded !== undefined && recorded.revision === revision) {
+    const member = ctx.wanted.find((m) => m.name === recorded.member);
+    if (member !== undefined && !recovered(member)) halt = recorded;
+  }
+  if (halt === undefined) {
+    const failing = ctx.wanted.find(
+      (m) => !m.fenced && m.pod.revision === revision && (m.rec.role === 'failed' || (m.rec.failures > 0 && !isHealthy(m))),
+    );
+    if (failing !== undefined) {
+      halt = {
+        member: failing.name,
+        revision,
+        reason: failing.rec.lastError ?? `${failing.name} failed on revision ${revision}`,
+        at: ctx.now,
+      };
+    }
+  }
+  if (halt !== undefined) {
+    progress.state = 'Halted';
+    progress.halted = halt;
+  }
+  return progress;
+}
+
+/** Rule 8: with every other member healthy, stop the next outdated member (rule 6 then replaces its pod). */
+function rollingUpdate(ctx: Context): Step | undefined {
+  const rollout = ctx.rollout;
+  if (rollout === undefined || rollout.state === 'Complete') return undefined;
+  const counts = `${rollout.updated} of ${rollout.total} members run revision ${rollout.revision}`;
+  if (rollout.halted !== undefined) {
+    const h = rollout.halted;
+    return {
+      type: 'wait',
+      reason: 'RolloutHalted',
+      message: oneLine(
+        `rolling update halted: ${h.member} failed on revision ${h.revision} (${h.reason}); ${counts}. ` +
+          `It resumes when ${h.member} runs healthy again, or when the pod template is changed (fix it to resume)`,
+      ),
+    };
+  }
+  const others = ctx.wanted.filter((m) => !m.fenced);
+  const down = others.filter((m) => !isHealthy(m));
+  if (down.length > 0 || ctx.unlisted.length > 0) {
+    return {
+      type: 'wait',
+      reason: 'RollingUpdate',
+      message: `rolling update: ${counts}; waiting for ${nameList(down.map((m) => memberState(m, ctx.policy)))} before replacing the next member`,
+    };
+  }
+  const outdated = others.filter((m) => m.outdated);
+  const byOrdinalDesc = (a: Member, b: Member) => b.ordinal - a.ordinal;
+  const next =
+    outdated.filter((m) => m.rec.role === 'secondary').sort(byOrdinalDesc)[0] ??
+    outdated.filter((m) => m.rec.role === 'primary').sort(byOrdinalDesc)[0];
+  if (next === undefined) return undefined;
+  const reason = `rolling update to revision ${rollout.revision} (${counts}): stopping it so that its pod is replaced`;
+  return {
+    type: 'change',
+    change: { kind: 'stop', member: next.name, reason, cause: 'rollout' },
+    reason: 'RollingUpdate',
+    message: `stopping ${next.name}: ${reason}`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -443,7 +614,8 @@ function statefulSetSize(ctx: Context): { size: number; shrinkHeld: boolean } {
   const done = ctx.members
     .filter((m) => !m.wanted)
     .every(
-      (m) => !m.running || (m.rec.role === 'stopped' && m.rec.sequence !== undefined) || needsReplacement(m, policy),
+      (m) =>
+        !m.running || m.fenced || (m.rec.role === 'stopped' && m.rec.sequence !== undefined) || needsReplacement(m, policy),
     );
   return done ? { size: replicas, shrinkHeld: false } : { size: current, shrinkHeld: true };
 }
@@ -527,7 +699,7 @@ function buildConditions(
     ? `scaling down to ${replicas}: the StatefulSet keeps ${observation.statefulSetReplicas} pods until the removed members are stopped`
     : `scaling the StatefulSet from ${observation.statefulSetReplicas} to ${scaling.size} pods`;
   if (paused) {
-    progressing = { type: 'Progressing', status: 'False', reason: 'Paused', message: 'spec.paused is true: no action is taken' };
+    progressing = { type: 'Progressing', status: 'False', reason: 'Paused', message: `${policy.pausedBy ?? 'spec.paused is true'}: no action is taken` };
   } else if (step !== undefined && (step.type === 'change' || (step.type === 'reads' && step.reason !== 'PeriodicProbe'))) {
     progressing = { type: 'Progressing', status: 'True', reason: step.reason, message: withNotes(step.message, notes) };
   } else if (scalingPending) {
@@ -562,11 +734,44 @@ function buildConditions(
         ? { type: 'Degraded', status: 'False', reason: 'Stopped', message: 'replicas is 0: no member is wanted' }
         : { type: 'Degraded', status: 'False', reason: 'AllMembersRunning', message: `all ${replicas} members are running` };
 
+  const pausedBy = policy.pausedBy ?? 'spec.paused is true';
   const pausedCondition: Condition = paused
-    ? { type: 'Paused', status: 'True', reason: 'Paused', message: 'spec.paused is true: no command is run and no member is started, stopped or replaced' }
+    ? { type: 'Paused', status: 'True', reason: 'Paused', message: `${pausedBy}: no command is run and no member is started, stopped or replaced` }
     : { type: 'Paused', status: 'False', reason: 'NotPaused', message: 'the operator manages the application' };
 
-  return [available, progressing, degraded, bootstrapped, pausedCondition];
+  return [available, progressing, degraded, bootstrapped, updatedCondition(ctx, step), pausedCondition];
+}
+
+/** Updated: whether every member runs the current pod template, and how the rolling update is going. */
+function updatedCondition(ctx: Context, step: Step | undefined): Condition {
+  const rollout = ctx.rollout;
+  if (rollout === undefined) {
+    return {
+      type: 'Updated',
+      status: 'Unknown',
+      reason: 'RevisionUnknown',
+      message: 'waiting for the StatefulSet controller to report the current pod template revision',
+    };
+  }
+  const counts = `${rollout.updated} of ${rollout.total} members run revision ${rollout.revision}`;
+  const skipped = rollout.skipped.length > 0 ? `; fenced, left on their revision: ${nameList(rollout.skipped)}` : '';
+  if (rollout.state === 'Complete') {
+    return { type: 'Updated', status: 'True', reason: 'UpToDate', message: oneLine(`${counts}${skipped}`) };
+  }
+  if (rollout.halted !== undefined) {
+    const h = rollout.halted;
+    return {
+      type: 'Updated',
+      status: 'False',
+      reason: 'RolloutHalted',
+      message: oneLine(
+        `rolling update halted: ${h.member} failed on revision ${h.revision} (${h.reason}); ${counts}${skipped}; ` +
+          `it resumes when ${h.member} runs healthy again or the pod template is changed`,
+      ),
+    };
+  }
+  const doing = step !== undefined && (step.reason === 'RollingUpdate' || step.type === 'change') ? `; ${step.message}` : '';
+  return { type: 'Updated', status: 'False', reason: 'RollingUpdate', message: oneLine(`${counts}${skipped}${doing}`) };
 }
 
 /**
@@ -575,7 +780,9 @@ function buildConditions(
  * - Stopped: replicas is 0 and no member runs the application any more (Recovering while they stop).
  * - Creating: no primary runs and no sequence was ever recorded (a new cluster coming up).
  * - Bootstrapping: no primary runs (waiting for members, reading sequences, refused, seeding).
- * - Degraded: a primary runs, and a wanted member failed since it last ran healthy (failures > 0).
+ * - Degraded: a primary runs, and a wanted member failed since it last ran healthy (failures > 0), or is
+ *   fenced.
+ * - Updating: a primary runs and a rolling update is under way (or halted).
  * - Running: every wanted member runs healthy, with the wanted number of primaries, nothing to change,
  *   no removed member left running, and the StatefulSet at its size.
  * - Recovering: a primary runs and the cluster is converging (joins, replacements, resizing).
@@ -586,7 +793,8 @@ function phaseOf(ctx: Context, step: Step | undefined, scaling: { size: number; 
   if (replicas === 0) return stillRunning.length === 0 ? 'Stopped' : 'Recovering';
   const hasPrimary = ctx.members.some(isRunningPrimary);
   if (!hasPrimary) return ctx.highestSequence === undefined ? 'Creating' : 'Bootstrapping';
-  if (ctx.wanted.some((m) => m.rec.failures > 0 && !isHealthy(m))) return 'Degraded';
+  if (ctx.wanted.some((m) => (m.rec.failures > 0 && !isHealthy(m)) || m.fenced)) return 'Degraded';
+  if (ctx.rollout !== undefined && ctx.rollout.state !== 'Complete') return 'Updating';
   const target = primaryTarget(policy, replicas);
   const allHealthy = ctx.unlisted.length === 0 && ctx.wanted.every(isHealthy);
   const primaryCount = ctx.wanted.filter(isRunningPrimary).length;
@@ -603,6 +811,8 @@ export function decide(policy: ClusterPolicy, observation: Observation): Plan {
   const now = observation.now;
   const replicas = Math.max(0, Math.floor(policy.replicas));
   const interval = Math.max(1, policy.statusIntervalMs);
+  const fenced = new Set(policy.fenced);
+  const updateRevision = observation.updateRevision === '' ? undefined : observation.updateRevision;
 
   const members: Member[] = [...observation.members]
     .sort((a, b) => a.ordinal - b.ordinal)
@@ -613,6 +823,9 @@ export function decide(policy: ClusterPolicy, observation: Observation): Plan {
       rec: normaliseRecord(m),
       running: m.pod.phase === 'Running',
       wanted: m.ordinal < replicas,
+      fenced: fenced.has(m.name),
+      outdated:
+        updateRevision !== undefined && m.pod.revision !== undefined && m.pod.phase !== 'Missing' && m.pod.revision !== updateRevision,
     }));
   const listed = new Set(members.map((m) => m.ordinal));
   const unlisted: number[] = [];
@@ -630,7 +843,9 @@ export function decide(policy: ClusterPolicy, observation: Observation): Plan {
     unlisted,
     highestSequence: highestOf(observation.highestSequence, records),
     notes: [],
+    rollout: undefined,
   };
+  ctx.rollout = rolloutProgress(ctx);
 
   if (policy.paused) {
     const size = observation.statefulSetReplicas > 0 ? observation.statefulSetReplicas : replicas;
@@ -644,12 +859,18 @@ export function decide(policy: ClusterPolicy, observation: Observation): Plan {
       requeueAfterMs: clampRequeue(interval, interval),
     };
     if (ctx.highestSequence !== undefined) plan.highestSequence = ctx.highestSequence;
+    if (ctx.rollout !== undefined) plan.rollout = ctx.rollout;
     return plan;
   }
 
-  let step: Step | undefined = statusProbes(ctx) ?? failures(ctx) ?? scaleDown(ctx);
+  // A restart request that cannot be carried out is dropped whatever else happens now.
+  const restart = restartRequest(ctx);
+  const restartDropped = restart !== undefined && 'dropped' in restart ? restart.dropped : undefined;
+  let step: Step | undefined = statusProbes(ctx) ?? fencing(ctx) ?? failures(ctx) ?? scaleDown(ctx);
+  if (step === undefined && restart !== undefined && !('dropped' in restart)) step = restart;
+  if (step === undefined && replicas > 0) step = replaceOutdated(ctx);
   if (step === undefined && replicas > 0) {
-    step = members.some(isRunningPrimary) ? joinAndBalance(ctx) : bootstrap(ctx);
+    step = members.some(isRunningPrimary) ? (joinAndBalance(ctx) ?? rollingUpdate(ctx)) : bootstrap(ctx);
   }
 
   const scaling = statefulSetSize(ctx);
@@ -663,6 +884,8 @@ export function decide(policy: ClusterPolicy, observation: Observation): Plan {
   };
   if (step?.type === 'change') plan.change = step.change;
   if (ctx.highestSequence !== undefined) plan.highestSequence = ctx.highestSequence;
+  if (ctx.rollout !== undefined) plan.rollout = ctx.rollout;
+  if (restartDropped !== undefined) plan.restartDropped = restartDropped;
   if (step?.type === 'reads' || step?.type === 'change') {
     plan.requeueAfterMs = MIN_REQUEUE_MS;
   } else if (step?.type === 'wait') {

@@ -20,8 +20,14 @@ export interface ClusterPolicy {
   failureThreshold: number;
   /** Take no action on the application. */
   paused: boolean;
+  /** What paused it, for the condition message (e.g. "spec.paused is true"). */
+  pausedBy?: string;
   /** Pod named by the seed-override annotation: seed it even below the high-water mark or with unknown peers. */
   seedOverride?: string;
+  /** Fenced members: stopped once, then left alone (no probe, join, restart or replacement) and never seeded. */
+  fenced: string[];
+  /** A member to restart cleanly: stopped once, then it rejoins like any stopped member. */
+  restart?: string;
 }
 
 /** What Kubernetes says about a member's pod. */
@@ -77,6 +83,34 @@ export interface Observation {
   highestSequence?: number;
   /** The StatefulSet's current spec.replicas (0 when it does not exist yet). */
   statefulSetReplicas: number;
+  /**
+   * Template revision new pods get (the StatefulSet's updateRevision), once the StatefulSet controller has
+   * seen the current template; undefined while it has not (no rollout decision is made on a stale one).
+   */
+  updateRevision?: string;
+  /** The recorded halt of the rolling update, if any. */
+  rolloutHalt?: RolloutHalt;
+}
+
+/** A member whose failure on a new revision halted the rolling update. */
+export interface RolloutHalt {
+  member: string;
+  revision: string;
+  reason: string;
+  /** ms since epoch. */
+  at: number;
+}
+
+/** Where the rolling update stands. */
+export interface RolloutProgress {
+  revision: string;
+  /** Wanted members whose pod runs `revision`. */
+  updated: number;
+  total: number;
+  state: 'RollingUpdate' | 'Halted' | 'Complete';
+  /** Outdated members the rollout leaves alone (fenced). */
+  skipped: string[];
+  halted?: RolloutHalt;
 }
 
 /** Read-only probes: safe to run in parallel, results are recorded before any decision that needs them. */
@@ -84,14 +118,17 @@ export type ReadAction =
   | { kind: 'status'; member: string }
   | { kind: 'sequence'; member: string };
 
+/** Why a member is stopped or its pod deleted; the executor names it in Events and clears one-shot requests. */
+export type ChangeCause = 'failure' | 'scaleDown' | 'bootstrap' | 'balance' | 'fence' | 'restart' | 'rollout';
+
 /** Actions that change the application or its pods: at most one per reconcile. */
 export type ChangeAction =
   | { kind: 'seed'; member: string; sequence: number | null; override: boolean }
   | { kind: 'join'; member: string; as: 'primary' | 'secondary' }
-  | { kind: 'stop'; member: string; reason: string }
-  | { kind: 'deletePod'; member: string; reason: string };
+  | { kind: 'stop'; member: string; reason: string; cause: ChangeCause }
+  | { kind: 'deletePod'; member: string; reason: string; cause: ChangeCause };
 
-export type ConditionType = 'Available' | 'Progressing' | 'Degraded' | 'Bootstrapped';
+export type ConditionType = 'Available' | 'Progressing' | 'Degraded' | 'Bootstrapped' | 'Updated';
 
 export interface Condition {
   type: ConditionType | 'SpecValid' | 'Paused';
@@ -102,7 +139,7 @@ export interface Condition {
   message: string;
 }
 
-export type Phase = 'Creating' | 'Bootstrapping' | 'Recovering' | 'Running' | 'Degraded' | 'Stopped' | 'Paused' | 'Invalid';
+export type Phase = 'Creating' | 'Bootstrapping' | 'Recovering' | 'Updating' | 'Running' | 'Degraded' | 'Stopped' | 'Paused' | 'Invalid';
 
 export interface Plan {
   /** Probes to run now (in parallel). When non-empty, `change` is absent: decide again with their results. */
@@ -119,6 +156,10 @@ export interface Plan {
   records: MemberRecord[];
   /** Reconcile again after this long even if nothing changes (next status probe, retry backoff). */
   requeueAfterMs: number;
+  /** The rolling update, when the update revision is known. */
+  rollout?: RolloutProgress;
+  /** The restart request cannot or need not be carried out (the member does not run): why, to drop it. */
+  restartDropped?: string;
 }
 
 /** How a command run ended, as the executor saw it. */

@@ -51,6 +51,7 @@ describe('deploy/crd.yaml', () => {
       Ready: ['integer', '.status.readyReplicas'],
       Primaries: ['integer', '.status.primaryReplicas'],
       Phase: ['string', '.status.phase'],
+      Updated: ['integer', '.status.updatedReplicas'],
       Age: ['date', '.metadata.creationTimestamp'],
     });
     // Printer columns and scale paths point at fields the schema declares.

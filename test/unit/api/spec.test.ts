@@ -39,6 +39,7 @@ describe('resolveSpec: the original README example', () => {
       statusIntervalMs: 30_000,
       failureThreshold: 3,
       paused: false,
+      fenced: [],
     });
     assert.deepEqual(spec.commands, {
       sequence: { argv: ['/sequence.sh'], timeoutMs: 60_000 },

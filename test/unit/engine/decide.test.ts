@@ -326,7 +326,7 @@ describe('joining', () => {
     assert.equal(condition(plan, 'Bootstrapped').status, 'True');
     assert.deepEqual(
       plan.conditions.map((c) => c.type).sort(),
-      ['Available', 'Bootstrapped', 'Degraded', 'Paused', 'Progressing'],
+      ['Available', 'Bootstrapped', 'Degraded', 'Paused', 'Progressing', 'Updated'],
     );
   });
 });
@@ -447,7 +447,7 @@ describe('scaling', () => {
     const members = [member(0, { role: 'secondary' }), member(1, { role: 'secondary' }), member(2, { role: 'primary' })];
     const plan = decide(p, observation(members));
     // The secondary rss-db-0 is restarted so it rejoins as primary; rss-db-2 keeps running meanwhile.
-    assert.deepEqual(plan.change, { kind: 'stop', member: name(0), reason: plan.change?.kind === 'stop' ? plan.change.reason : '' });
+    assert.deepEqual(plan.change, { kind: 'stop', member: name(0), reason: plan.change?.kind === 'stop' ? plan.change.reason : '', cause: 'balance' });
     assert.equal(plan.statefulSetReplicas, 3);
     const later = decide(p, observation([member(0, { role: 'primary' }), member(1, { role: 'secondary' }), member(2, { role: 'primary' })]));
     assert.equal(later.change?.kind, 'stop');

@@ -26,6 +26,7 @@ export function policy(over: Partial<ClusterPolicy> = {}): ClusterPolicy {
     statusIntervalMs: INTERVAL,
     failureThreshold: 3,
     paused: false,
+    fenced: [],
     ...over,
   };
 }

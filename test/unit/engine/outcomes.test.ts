@@ -181,7 +181,7 @@ describe('recordChange', () => {
 
   it('stop ok: stopped, status probed right after, sequence to be read again', () => {
     const before = record({ role: 'primary', lastStatusAt: NOW, sequence: 4, sequenceAt: NOW, failures: 1 });
-    const after = recordChange(before, { kind: 'stop', member: name(1), reason: 'r' }, ok(), policy(), LATER);
+    const after = recordChange(before, { kind: 'stop', member: name(1), reason: 'r', cause: 'failure' }, ok(), policy(), LATER);
     assert.equal(after.role, 'stopped');
     assert.equal(after.lastStatusAt, undefined);
     assert.equal(after.sequence, undefined);
@@ -189,7 +189,7 @@ describe('recordChange', () => {
   });
 
   it('stop failed: stopFailed, failed, failures + 1', () => {
-    const after = recordChange(record({ role: 'failed', failures: 1 }), { kind: 'stop', member: name(1), reason: 'r' }, exit(1, 'busy'), policy(), LATER);
+    const after = recordChange(record({ role: 'failed', failures: 1 }), { kind: 'stop', member: name(1), reason: 'r', cause: 'failure' }, exit(1, 'busy'), policy(), LATER);
     assert.equal(after.role, 'failed');
     assert.equal(after.stopFailed, true);
     assert.equal(after.failures, 2);
@@ -198,13 +198,13 @@ describe('recordChange', () => {
 
   it('deletePod ok: a fresh record', () => {
     const before = record({ role: 'failed', failures: 3, seedFailures: 2, stopFailed: true, sequence: 1, sequenceAt: NOW, lastStatus: 1, lastStatusAt: NOW, lastError: 'x' });
-    const after = recordChange(before, { kind: 'deletePod', member: name(1), reason: 'r' }, ok(), policy(), LATER);
+    const after = recordChange(before, { kind: 'deletePod', member: name(1), reason: 'r', cause: 'failure' }, ok(), policy(), LATER);
     assert.deepEqual(after, { name: name(1), role: 'unknown', failures: 0, seedFailures: 0 });
   });
 
   it('deletePod failed: only lastError changes', () => {
     const before = record({ role: 'failed', failures: 3 });
-    const after = recordChange(before, { kind: 'deletePod', member: name(1), reason: 'r' }, execError('forbidden'), policy(), LATER);
+    const after = recordChange(before, { kind: 'deletePod', member: name(1), reason: 'r', cause: 'failure' }, execError('forbidden'), policy(), LATER);
     assert.deepEqual(after, { ...before, lastError: 'delete pod could not run: forbidden' });
   });
 

@@ -118,6 +118,7 @@ function scenarioArb(mode: Mode): fc.Arbitrary<Scenario> {
           primaries: p.primaries,
           hasSeedCommand: true,
           hasSecondaryCommand: p.hasSecondaryCommand,
+          fenced: [],
           statusIntervalMs: INTERVAL,
           failureThreshold: p.failureThreshold,
           paused: p.paused,

@@ -12,6 +12,7 @@ import type {
   Plan,
   PodPhase,
   ReadAction,
+  RolloutHalt,
 } from '../../../src/engine/types.ts';
 import { NOW, name } from './fixtures.ts';
 
@@ -27,6 +28,8 @@ export interface FakeMember {
   seedFailuresLeft?: number;
   /** `stop` fails on this pod. */
   stopBroken?: boolean;
+  /** Template revision of the pod. */
+  revision?: string;
 }
 
 export interface Simulation {
@@ -40,6 +43,11 @@ export interface Simulation {
   reads: ReadAction[];
   plans: Plan[];
   uidCounter: number;
+  /** The StatefulSet's update revision: pods recreated after deletePod get it. */
+  updateRevision?: string;
+  /** Revisions whose application fails `status` once started. */
+  badRevisions: Set<string>;
+  rolloutHalt?: RolloutHalt;
 }
 
 export function simulation(policy: ClusterPolicy, members: FakeMember[], highestSequence?: number): Simulation {
@@ -53,6 +61,7 @@ export function simulation(policy: ClusterPolicy, members: FakeMember[], highest
     reads: [],
     plans: [],
     uidCounter: 0,
+    badRevisions: new Set(),
   };
   if (highestSequence !== undefined) sim.highestSequence = highestSequence;
   return sim;
@@ -70,6 +79,7 @@ function runRead(sim: Simulation, read: ReadAction): CommandOutcome {
   const m = sim.members[ordinalOf(read.member)];
   if (m === undefined || m.phase !== 'Running') throw new Error(`read on a member without a Running pod: ${read.member}`);
   if (read.kind === 'status') {
+    if (m.app !== 'stopped' && m.revision !== undefined && sim.badRevisions.has(m.revision)) return outcome(1);
     switch (m.app) {
       case 'primary':
         return outcome(8);
@@ -116,6 +126,7 @@ function runChange(sim: Simulation, change: ChangeAction): CommandOutcome {
       // The StatefulSet recreates the pod at once: new UID, application stopped, data kept on the volume.
       m.uid = `uid-${ordinal}-r${++sim.uidCounter}`;
       m.app = 'stopped';
+      if (sim.updateRevision !== undefined) m.revision = sim.updateRevision;
       m.stopBroken = false;
       return outcome(0);
   }
@@ -125,10 +136,13 @@ export function observe(sim: Simulation): Observation {
   const members: MemberObservation[] = sim.members.map((m, i) => {
     const record = sim.records[i] ?? { name: name(i), role: 'unknown', failures: 0, seedFailures: 0 };
     const pod: MemberObservation['pod'] = m.phase === 'Missing' ? { phase: 'Missing' } : { phase: m.phase, uid: m.uid };
+    if (m.phase !== 'Missing' && m.revision !== undefined) pod.revision = m.revision;
     return { name: name(i), ordinal: i, pod, record };
   });
   const obs: Observation = { now: sim.now, members, statefulSetReplicas: sim.statefulSetReplicas };
   if (sim.highestSequence !== undefined) obs.highestSequence = sim.highestSequence;
+  if (sim.updateRevision !== undefined) obs.updateRevision = sim.updateRevision;
+  if (sim.rolloutHalt !== undefined) obs.rolloutHalt = sim.rolloutHalt;
   return obs;
 }
 
@@ -139,6 +153,8 @@ export function step(sim: Simulation): Plan {
   sim.records = plan.records.map((r) => ({ ...r }));
   if (plan.highestSequence !== undefined) sim.highestSequence = plan.highestSequence;
   sim.statefulSetReplicas = plan.statefulSetReplicas;
+  if (plan.rollout?.halted !== undefined) sim.rolloutHalt = plan.rollout.halted;
+  else delete sim.rolloutHalt;
   sim.now += 100;
   for (const read of plan.reads) {
     sim.reads.push(read);
