@@ -6,10 +6,12 @@ import type { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Pod, V1Service, V1Statef
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
+  ANNOTATION_RESTART,
   ANNOTATION_SEED_OVERRIDE,
   FIELD_MANAGER,
   GROUP,
   LABEL_ACTIVE_MEMBER,
+  LABEL_REVISION,
   LABEL_ROLE,
   PLURAL,
   VERSION,
@@ -20,9 +22,9 @@ import {
   statefulSetName,
 } from '../api/names.ts';
 import { describeProblems, resolveSpec, type ResolvedSpec, type SpecProblem } from '../api/spec.ts';
-import type { MemberStatus, ReplicatedStatefulSet, ReplicatedStatefulSetStatus, StatusCondition } from '../api/types.ts';
+import type { MemberStatus, ReplicatedStatefulSet, ReplicatedStatefulSetStatus, RolloutStatus, StatusCondition } from '../api/types.ts';
 import { decide, recordChange, recordRead, describeFailure, succeeded } from '../engine/index.ts';
-import type { ChangeAction, CommandOutcome, Condition, MemberObservation, MemberRecord, Observation, Plan, PodView, ReadAction } from '../engine/types.ts';
+import type { ChangeAction, CommandOutcome, Condition, MemberObservation, MemberRecord, Observation, Plan, PodView, ReadAction, RolloutHalt, RolloutProgress } from '../engine/types.ts';
 import type { EventRecorder, EventType } from '../kube/events.ts';
 import type { ExecRequest } from '../kube/exec.ts';
 import { describeError } from '../kube/exec.ts';
@@ -68,18 +70,25 @@ interface ClusterMemory {
   lostAt: Map<string, number>;
   /** The status this process last wrote, so an unchanged one is not written again. */
   lastStatusText?: string;
+  /** The halt of the rolling update, as last decided (loaded from status after a restart). */
+  rolloutHalt?: RolloutHalt;
+  /**
+   * The restart request this process carried out and removed: ignored while the cache still shows it, so a
+   * stale copy of the RSS does not restart the member a second time.
+   */
+  restartDone?: string;
 }
 
 /** Probe-and-act rounds in one reconcile before yielding to other clusters. */
 const MAX_ROUNDS = 24;
 /** Condition reasons that deserve a Warning event when they appear. */
-const WARNING_REASONS = new Set(['ValidWithWarnings', 'BootstrapRefused', 'SequenceUnknown', 'SeedOverrideInvalid', 'InvalidSpec', 'MemberFailing']);
+const WARNING_REASONS = new Set(['ValidWithWarnings', 'BootstrapRefused', 'SequenceUnknown', 'SeedOverrideInvalid', 'InvalidSpec', 'MemberFailing', 'SeedFenced']);
 
 function podView(pod: V1Pod | undefined): PodView {
   if (!pod) return { phase: 'Missing' };
   const view: PodView = { phase: 'Pending' };
   if (pod.metadata?.uid) view.uid = pod.metadata.uid;
-  const revision = pod.metadata?.labels?.['controller-revision-hash'];
+  const revision = pod.metadata?.labels?.[LABEL_REVISION];
   if (revision) view.revision = revision;
   if (pod.metadata?.deletionTimestamp) view.phase = 'Terminating';
   else if (pod.status?.phase === 'Running') view.phase = 'Running';
@@ -98,7 +107,7 @@ function toRecord(s: MemberStatus): MemberRecord {
   return r;
 }
 
-function toMemberStatus(r: MemberRecord, pod: V1Pod | undefined): MemberStatus {
+function toMemberStatus(r: MemberRecord, pod: V1Pod | undefined, fenced: boolean): MemberStatus {
   const s: MemberStatus = { name: r.name, role: r.role, failures: r.failures, seedFailures: r.seedFailures };
   if (r.podUid) s.podUID = r.podUid;
   if (r.sequence !== undefined) s.sequence = r.sequence;
@@ -106,9 +115,31 @@ function toMemberStatus(r: MemberRecord, pod: V1Pod | undefined): MemberStatus {
   if (r.lastStatus !== undefined) s.lastStatus = r.lastStatus;
   if (r.stopFailed) s.stopFailed = true;
   if (r.lastError) s.lastError = r.lastError;
-  const revision = pod?.metadata?.labels?.['controller-revision-hash'];
+  const revision = pod?.metadata?.labels?.[LABEL_REVISION];
   if (revision) s.revision = revision;
+  if (fenced) s.fenced = true;
   return s;
+}
+
+function toRolloutStatus(r: RolloutProgress): RolloutStatus {
+  const s: RolloutStatus = { revision: r.revision, updated: r.updated, total: r.total, state: r.state };
+  if (r.skipped.length > 0) s.skipped = r.skipped;
+  if (r.halted) s.halted = { member: r.halted.member, revision: r.halted.revision, reason: r.halted.reason, time: new Date(r.halted.at).toISOString() };
+  return s;
+}
+
+function haltFromStatus(rss: ReplicatedStatefulSet): RolloutHalt | undefined {
+  const h = rss.status?.rollout?.halted;
+  if (!h?.member || !h.revision) return undefined;
+  const at = Date.parse(h.time);
+  return { member: h.member, revision: h.revision, reason: h.reason ?? '', at: Number.isNaN(at) ? Date.now() : at };
+}
+
+/** The StatefulSet's update revision, once its controller has seen the current template. */
+function updateRevisionOf(sts: V1StatefulSet | undefined): string | undefined {
+  if (!sts?.status?.updateRevision) return undefined;
+  if ((sts.status.observedGeneration ?? 0) < (sts.metadata?.generation ?? 0)) return undefined;
+  return sts.status.updateRevision;
 }
 
 function statusCode(error: unknown): number | undefined {
@@ -155,6 +186,8 @@ export class Reconciler {
     if (!memory) {
       memory = { records: new Map((rss.status?.memberStatus ?? []).map((s) => [s.name, toRecord(s)])), lostAt: new Map() };
       if (rss.status?.highestSequence !== undefined) memory.highestSequence = rss.status.highestSequence;
+      const halt = haltFromStatus(rss);
+      if (halt) memory.rolloutHalt = halt;
       this.memory.set(key, memory);
     }
     return memory;
@@ -179,17 +212,21 @@ export class Reconciler {
         const name = `${statefulSetName(n)}-${ordinal}`;
         return { name, ordinal, pod: podView(pods.get(name)), record: memory.records.get(name) ?? { name, role: 'unknown', failures: 0, seedFailures: 0 } };
       });
-    const observation: Observation = {
-      now: Date.now(),
-      members,
-      statefulSetReplicas: this.d.caches.statefulSet(rss.metadata.namespace!, statefulSetName(n))?.spec?.replicas ?? 0,
-    };
+    const sts = this.d.caches.statefulSet(rss.metadata.namespace!, statefulSetName(n));
+    const observation: Observation = { now: Date.now(), members, statefulSetReplicas: sts?.spec?.replicas ?? 0 };
     if (memory.highestSequence !== undefined) observation.highestSequence = memory.highestSequence;
+    const updateRevision = updateRevisionOf(sts);
+    if (updateRevision !== undefined) observation.updateRevision = updateRevision;
+    if (memory.rolloutHalt !== undefined) observation.rolloutHalt = memory.rolloutHalt;
     return { observation, pods };
   }
 
   private async reconcileValid(rss: ReplicatedStatefulSet, spec: ResolvedSpec): Promise<{ requeueAfterMs?: number }> {
     const memory = this.memoryOf(rss);
+    if (memory.restartDone !== undefined) {
+      if (spec.policy.restart === memory.restartDone) delete spec.policy.restart;
+      else delete memory.restartDone;
+    }
     await this.ensureService(rss, spec);
     let plan: Plan | undefined;
     let pods = new Map<string, V1Pod>();
@@ -202,6 +239,10 @@ export class Reconciler {
       pods = observed.pods;
       plan = decide(spec.policy, observed.observation);
       this.remember(memory, plan);
+      if (plan.restartDropped !== undefined && spec.policy.restart !== undefined) {
+        await this.event(rss, 'Warning', 'RestartIgnored', `Restart of ${spec.policy.restart} not carried out: ${plan.restartDropped}; the ${ANNOTATION_RESTART} annotation is removed`);
+        await this.finishRestart(rss, spec, memory);
+      }
       await this.ensureStatefulSet(rss, spec, plan.statefulSetReplicas);
 
       if (plan.reads.length > 0) {
@@ -234,6 +275,11 @@ export class Reconciler {
       }
     }
     if (plan.highestSequence !== undefined) memory.highestSequence = plan.highestSequence;
+    // While the update revision is unknown (the StatefulSet controller catching up), a halt is kept as is.
+    if (plan.rollout !== undefined) {
+      if (plan.rollout.halted !== undefined) memory.rolloutHalt = plan.rollout.halted;
+      else delete memory.rolloutHalt;
+    }
     this.trackFailover(memory, memory.records, previous);
   }
 
@@ -319,7 +365,8 @@ export class Reconciler {
       }
       const before = memory.records.get(member);
       if (before) memory.records.set(member, recordChange(before, change, { exitCode: 0, timedOut: false, stdout: '', stderr: '' }, spec.policy, Date.now()));
-      await this.event(rss, 'Warning', 'MemberReplaced', `Deleted pod ${member} so that it is recreated: ${change.reason}`);
+      if (change.cause === 'rollout') await this.event(rss, 'Normal', 'MemberUpdating', `Deleted pod ${member} so that it is recreated from the current template: ${change.reason}`);
+      else await this.event(rss, 'Warning', 'MemberReplaced', `Deleted pod ${member} so that it is recreated: ${change.reason}`);
       return { ok: true };
     }
 
@@ -370,20 +417,36 @@ export class Reconciler {
       case 'join':
         await this.event(rss, ok ? 'Normal' : 'Warning', ok ? 'MemberJoined' : 'JoinFailed', ok ? `${member} joined as ${change.as}${peers.length ? ` (peers: ${peers.join(' ')})` : ''}` : `${member} failed to join as ${change.as}: ${describeFailure(command, outcome)}`);
         return { ok };
-      case 'stop':
-        await this.event(rss, ok ? 'Normal' : 'Warning', ok ? 'MemberStopped' : 'StopFailed', ok ? `Stopped ${member}: ${change.reason}` : `Stopping ${member} failed (${describeFailure('stop', outcome)}); its pod will be replaced`);
+      case 'stop': {
+        if (change.cause === 'restart') await this.finishRestart(rss, spec, memory);
+        const reason = change.cause === 'fence' && ok ? 'MemberFenced' : ok ? 'MemberStopped' : 'StopFailed';
+        const consequence = change.cause === 'fence' ? 'it is fenced, so its pod is left in place' : 'its pod will be replaced';
+        await this.event(rss, ok ? 'Normal' : 'Warning', reason, ok ? `Stopped ${member}: ${change.reason}` : `Stopping ${member} failed (${describeFailure('stop', outcome)}); ${consequence}`);
         return { ok };
+      }
     }
   }
 
   private async clearSeedOverride(rss: ReplicatedStatefulSet): Promise<void> {
+    await this.removeAnnotation(rss, ANNOTATION_SEED_OVERRIDE);
+  }
+
+  /** The restart request was carried out (or dropped): remove it, and ignore it while the cache still shows it. */
+  private async finishRestart(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory): Promise<void> {
+    if (spec.policy.restart === undefined) return;
+    memory.restartDone = spec.policy.restart;
+    delete spec.policy.restart;
+    await this.removeAnnotation(rss, ANNOTATION_RESTART);
+  }
+
+  private async removeAnnotation(rss: ReplicatedStatefulSet, key: string): Promise<void> {
     try {
       await this.d.custom.patchNamespacedCustomObject(
-        { group: GROUP, version: VERSION, namespace: rss.metadata.namespace!, plural: PLURAL, name: rss.metadata.name!, body: { metadata: { annotations: { [ANNOTATION_SEED_OVERRIDE]: null } } } },
+        { group: GROUP, version: VERSION, namespace: rss.metadata.namespace!, plural: PLURAL, name: rss.metadata.name!, body: { metadata: { annotations: { [key]: null } } } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
     } catch (error) {
-      this.d.log.warn({ err: describeError(error) }, 'could not remove the seed-override annotation');
+      this.d.log.warn({ err: describeError(error), annotation: key }, 'could not remove the annotation');
     }
   }
 
@@ -459,10 +522,20 @@ export class Reconciler {
       readyReplicas: ready.length,
       primaryReplicas: names(['primary']).length,
       selector: selectorString(n),
-      memberStatus: records.map((r) => toMemberStatus(r, pods.get(r.name))),
+      memberStatus: records.map((r) => toMemberStatus(r, pods.get(r.name), spec.policy.fenced.includes(r.name))),
     };
     if (memory.highestSequence !== undefined) status.highestSequence = memory.highestSequence;
     if (lastBootstrap) status.lastBootstrap = lastBootstrap;
+    if (plan.rollout) {
+      status.updateRevision = plan.rollout.revision;
+      status.updatedReplicas = plan.rollout.updated;
+      status.rollout = toRolloutStatus(plan.rollout);
+    } else if (rss.status?.rollout) {
+      // The StatefulSet controller has not caught up with a template change yet: keep what was known.
+      status.rollout = rss.status.rollout;
+      if (rss.status.updateRevision) status.updateRevision = rss.status.updateRevision;
+      if (rss.status.updatedReplicas !== undefined) status.updatedReplicas = rss.status.updatedReplicas;
+    }
     return status;
   }
 
@@ -478,6 +551,7 @@ export class Reconciler {
   private async writeStatus(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, plan: Plan, pods: Map<string, V1Pod>, lastBootstrap: ReplicatedStatefulSetStatus['lastBootstrap']): Promise<void> {
     const status = this.buildStatus(rss, spec, memory, plan, pods, lastBootstrap);
     await this.announceConditions(rss, status.conditions ?? []);
+    await this.announceRollout(rss, status.rollout);
     await this.patchStatus(rss, status);
   }
 
@@ -507,6 +581,22 @@ export class Reconciler {
       if (WARNING_REASONS.has(c.reason) && (before?.reason !== c.reason || before.message !== c.message)) {
         await this.event(rss, 'Warning', c.reason, c.message);
       }
+    }
+  }
+
+  /** Events for the rolling update's transitions, judged against the status last written (restart-safe). */
+  private async announceRollout(rss: ReplicatedStatefulSet, now: RolloutStatus | undefined): Promise<void> {
+    if (!now) return;
+    const before = rss.status?.rollout;
+    const counts = `${now.updated} of ${now.total} members run revision ${now.revision}`;
+    if (now.state === 'Halted' && now.halted && (before?.state !== 'Halted' || before.halted?.member !== now.halted.member || before.revision !== now.revision)) {
+      await this.event(rss, 'Warning', 'RolloutHalted', `Rolling update halted: ${now.halted.member} failed on revision ${now.revision} (${now.halted.reason}); ${counts}. It resumes when ${now.halted.member} runs healthy again or the pod template is changed`);
+    } else if (now.state === 'RollingUpdate' && (before === undefined || before.revision !== now.revision || before.state === 'Complete')) {
+      await this.event(rss, 'Normal', 'RollingUpdate', `Rolling update to revision ${now.revision} started: ${counts}; members are replaced one at a time, secondaries first`);
+    } else if (now.state === 'RollingUpdate' && before?.state === 'Halted' && before.revision === now.revision) {
+      await this.event(rss, 'Normal', 'RollingUpdate', `Rolling update to revision ${now.revision} resumed: ${counts}`);
+    } else if (now.state === 'Complete' && before !== undefined && before.state !== 'Complete') {
+      await this.event(rss, 'Normal', 'RolloutComplete', `Rolling update complete: ${counts}${now.skipped?.length ? ` (fenced, not updated: ${now.skipped.join(', ')})` : ''}`);
     }
   }
 
