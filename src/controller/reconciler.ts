@@ -70,6 +70,8 @@ interface ClusterMemory {
   lostAt: Map<string, number>;
   /** The status this process last wrote, so an unchanged one is not written again. */
   lastStatusText?: string;
+  /** Hash of the StatefulSet built for this spec generation and size (building it is the costly part). */
+  statefulSetHash?: { key: string; hash: string };
   /** The halt of the rolling update, as last decided (loaded from status after a restart). */
   rolloutHalt?: RolloutHalt;
   /**
@@ -150,6 +152,8 @@ function statusCode(error: unknown): number | undefined {
 export class Reconciler {
   private readonly d: ReconcilerDeps;
   private readonly memory = new Map<string, ClusterMemory>();
+  /** Per cluster, events recorded and not yet known to be written (EventRecorder.record never rejects). */
+  private readonly pendingEvents = new Map<string, Promise<void>[]>();
 
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
@@ -176,6 +180,7 @@ export class Reconciler {
       }
       return await this.reconcileValid(rss, resolved.spec);
     } finally {
+      await this.flushEvents(namespace, name);
       this.d.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
     }
   }
@@ -240,10 +245,10 @@ export class Reconciler {
       plan = decide(spec.policy, observed.observation);
       this.remember(memory, plan);
       if (plan.restartDropped !== undefined && spec.policy.restart !== undefined) {
-        await this.event(rss, 'Warning', 'RestartIgnored', `Restart of ${spec.policy.restart} not carried out: ${plan.restartDropped}; the ${ANNOTATION_RESTART} annotation is removed`);
+        this.event(rss, 'Warning', 'RestartIgnored', `Restart of ${spec.policy.restart} not carried out: ${plan.restartDropped}; the ${ANNOTATION_RESTART} annotation is removed`);
         await this.finishRestart(rss, spec, memory);
       }
-      await this.ensureStatefulSet(rss, spec, plan.statefulSetReplicas);
+      await this.ensureStatefulSet(rss, spec, plan.statefulSetReplicas, memory);
 
       if (plan.reads.length > 0) {
         await Promise.all(plan.reads.map((read) => this.runRead(rss, spec, memory, read)));
@@ -258,8 +263,7 @@ export class Reconciler {
       await this.writeStatus(rss, spec, memory, plan, pods, lastBootstrap);
     }
     if (!plan) return {};
-    await this.syncPodLabels(rss, pods, memory);
-    await this.writeStatus(rss, spec, memory, plan, pods, lastBootstrap);
+    await Promise.all([this.syncPodLabels(rss, pods, memory), this.writeStatus(rss, spec, memory, plan, pods, lastBootstrap)]);
     if (plan.reads.length > 0 || (plan.change && !stop)) return { requeueAfterMs: 0 };
     return { requeueAfterMs: changed && stop ? Math.min(plan.requeueAfterMs, 1000) : plan.requeueAfterMs };
   }
@@ -329,7 +333,7 @@ export class Reconciler {
       // Exec itself failed: nothing is known about the application, so nothing is recorded or acted on;
       // the reconcile fails and is retried with backoff.
       this.d.metrics.commandFailures.inc({ command });
-      await this.event(rss, 'Warning', 'ExecFailed', `Could not run ${command} in ${member}: ${outcome.error}`);
+      this.event(rss, 'Warning', 'ExecFailed', `Could not run ${command} in ${member}: ${outcome.error}`);
       throw new ExecUnavailableError(member, command, outcome.error);
     }
     this.d.metrics.commandDuration.observe({ command, result }, (performance.now() - started) / 1000);
@@ -346,10 +350,10 @@ export class Reconciler {
     const after = recordRead(before, read, outcome, spec.policy, Date.now());
     this.setRecord(memory, after);
     if (read.kind === 'status' && after.role === 'failed' && before.role !== 'failed') {
-      await this.event(rss, 'Warning', 'MemberFailed', `${read.member}: ${after.lastError ?? describeFailure('status', outcome)}`);
+      this.event(rss, 'Warning', 'MemberFailed', `${read.member}: ${after.lastError ?? describeFailure('status', outcome)}`);
     }
     if (read.kind === 'sequence' && after.sequence === null) {
-      await this.event(rss, 'Warning', 'SequenceUnknown', `${read.member}: ${describeFailure('sequence', outcome)}; its sequence is unknown, so it cannot be compared`);
+      this.event(rss, 'Warning', 'SequenceUnknown', `${read.member}: ${describeFailure('sequence', outcome)}; its sequence is unknown, so it cannot be compared`);
     }
   }
 
@@ -365,8 +369,8 @@ export class Reconciler {
       }
       const before = memory.records.get(member);
       if (before) memory.records.set(member, recordChange(before, change, { exitCode: 0, timedOut: false, stdout: '', stderr: '' }, spec.policy, Date.now()));
-      if (change.cause === 'rollout') await this.event(rss, 'Normal', 'MemberUpdating', `Deleted pod ${member} so that it is recreated from the current template: ${change.reason}`);
-      else await this.event(rss, 'Warning', 'MemberReplaced', `Deleted pod ${member} so that it is recreated: ${change.reason}`);
+      if (change.cause === 'rollout') this.event(rss, 'Normal', 'MemberUpdating', `Deleted pod ${member} so that it is recreated from the current template: ${change.reason}`);
+      else this.event(rss, 'Warning', 'MemberReplaced', `Deleted pod ${member} so that it is recreated: ${change.reason}`);
       return { ok: true };
     }
 
@@ -406,22 +410,22 @@ export class Reconciler {
     switch (change.kind) {
       case 'seed': {
         if (!ok) {
-          await this.event(rss, 'Warning', 'SeedFailed', `Seeding ${member} failed: ${describeFailure(command, outcome)}; it will be retried (only members at the highest sequence are tried)`);
+          this.event(rss, 'Warning', 'SeedFailed', `Seeding ${member} failed: ${describeFailure(command, outcome)}; it will be retried (only members at the highest sequence are tried)`);
           return { ok };
         }
         const how = change.override ? ` on the ${ANNOTATION_SEED_OVERRIDE} annotation` : '';
-        await this.event(rss, 'Normal', 'Seeded', `Started a new cluster from ${member} (sequence ${change.sequence ?? 'unknown'})${how}`);
+        this.event(rss, 'Normal', 'Seeded', `Started a new cluster from ${member} (sequence ${change.sequence ?? 'unknown'})${how}`);
         if (change.override) await this.clearSeedOverride(rss);
         return { ok, bootstrap: { pod: member, sequence: change.sequence, time: new Date().toISOString(), override: change.override } };
       }
       case 'join':
-        await this.event(rss, ok ? 'Normal' : 'Warning', ok ? 'MemberJoined' : 'JoinFailed', ok ? `${member} joined as ${change.as}${peers.length ? ` (peers: ${peers.join(' ')})` : ''}` : `${member} failed to join as ${change.as}: ${describeFailure(command, outcome)}`);
+        this.event(rss, ok ? 'Normal' : 'Warning', ok ? 'MemberJoined' : 'JoinFailed', ok ? `${member} joined as ${change.as}${peers.length ? ` (peers: ${peers.join(' ')})` : ''}` : `${member} failed to join as ${change.as}: ${describeFailure(command, outcome)}`);
         return { ok };
       case 'stop': {
         if (change.cause === 'restart') await this.finishRestart(rss, spec, memory);
         const reason = change.cause === 'fence' && ok ? 'MemberFenced' : ok ? 'MemberStopped' : 'StopFailed';
         const consequence = change.cause === 'fence' ? 'it is fenced, so its pod is left in place' : 'its pod will be replaced';
-        await this.event(rss, ok ? 'Normal' : 'Warning', reason, ok ? `Stopped ${member}: ${change.reason}` : `Stopping ${member} failed (${describeFailure('stop', outcome)}); ${consequence}`);
+        this.event(rss, ok ? 'Normal' : 'Warning', reason, ok ? `Stopped ${member}: ${change.reason}` : `Stopping ${member} failed (${describeFailure('stop', outcome)}); ${consequence}`);
         return { ok };
       }
     }
@@ -457,10 +461,15 @@ export class Reconciler {
     await this.apply('services', rss.metadata.namespace!, desired.metadata!.name!, desired);
   }
 
-  private async ensureStatefulSet(rss: ReplicatedStatefulSet, spec: ResolvedSpec, replicas: number): Promise<void> {
-    const desired = buildStatefulSet(rss, spec, replicas);
+  private async ensureStatefulSet(rss: ReplicatedStatefulSet, spec: ResolvedSpec, replicas: number, memory: ClusterMemory): Promise<void> {
     const current = this.d.caches.statefulSet(rss.metadata.namespace!, statefulSetName(rss.metadata.name!));
-    if (current && appliedHash(current) === appliedHash(desired) && current.spec?.replicas === replicas) return;
+    // The StatefulSet depends only on the spec (its generation) and the size: build and hash it once per change.
+    const key = `${rss.metadata.generation ?? 0}/${replicas}`;
+    if (memory.statefulSetHash?.key !== key) {
+      memory.statefulSetHash = { key, hash: appliedHash(buildStatefulSet(rss, spec, replicas)) ?? '' };
+    }
+    if (current && appliedHash(current) === memory.statefulSetHash.hash && current.spec?.replicas === replicas) return;
+    const desired = buildStatefulSet(rss, spec, replicas);
     await this.apply('statefulsets', rss.metadata.namespace!, desired.metadata!.name!, desired);
   }
 
@@ -579,7 +588,7 @@ export class Reconciler {
     for (const c of conditions) {
       const before = previous.get(c.type);
       if (WARNING_REASONS.has(c.reason) && (before?.reason !== c.reason || before.message !== c.message)) {
-        await this.event(rss, 'Warning', c.reason, c.message);
+        this.event(rss, 'Warning', c.reason, c.message);
       }
     }
   }
@@ -590,13 +599,13 @@ export class Reconciler {
     const before = rss.status?.rollout;
     const counts = `${now.updated} of ${now.total} members run revision ${now.revision}`;
     if (now.state === 'Halted' && now.halted && (before?.state !== 'Halted' || before.halted?.member !== now.halted.member || before.revision !== now.revision)) {
-      await this.event(rss, 'Warning', 'RolloutHalted', `Rolling update halted: ${now.halted.member} failed on revision ${now.revision} (${now.halted.reason}); ${counts}. It resumes when ${now.halted.member} runs healthy again or the pod template is changed`);
+      this.event(rss, 'Warning', 'RolloutHalted', `Rolling update halted: ${now.halted.member} failed on revision ${now.revision} (${now.halted.reason}); ${counts}. It resumes when ${now.halted.member} runs healthy again or the pod template is changed`);
     } else if (now.state === 'RollingUpdate' && (before === undefined || before.revision !== now.revision || before.state === 'Complete')) {
-      await this.event(rss, 'Normal', 'RollingUpdate', `Rolling update to revision ${now.revision} started: ${counts}; members are replaced one at a time, secondaries first`);
+      this.event(rss, 'Normal', 'RollingUpdate', `Rolling update to revision ${now.revision} started: ${counts}; members are replaced one at a time, secondaries first`);
     } else if (now.state === 'RollingUpdate' && before?.state === 'Halted' && before.revision === now.revision) {
-      await this.event(rss, 'Normal', 'RollingUpdate', `Rolling update to revision ${now.revision} resumed: ${counts}`);
+      this.event(rss, 'Normal', 'RollingUpdate', `Rolling update to revision ${now.revision} resumed: ${counts}`);
     } else if (now.state === 'Complete' && before !== undefined && before.state !== 'Complete') {
-      await this.event(rss, 'Normal', 'RolloutComplete', `Rolling update complete: ${counts}${now.skipped?.length ? ` (fenced, not updated: ${now.skipped.join(', ')})` : ''}`);
+      this.event(rss, 'Normal', 'RolloutComplete', `Rolling update complete: ${counts}${now.skipped?.length ? ` (fenced, not updated: ${now.skipped.join(', ')})` : ''}`);
     }
   }
 
@@ -611,8 +620,22 @@ export class Reconciler {
     this.d.log.warn({ rss: `${rss.metadata.namespace}/${rss.metadata.name}`, problems }, 'invalid spec');
   }
 
-  private async event(rss: ReplicatedStatefulSet, type: EventType, reason: string, message: string): Promise<void> {
+  /**
+   * Records an Event without waiting for it: the next command is not held up by the write. The reconcile
+   * waits for its events at the end (flushEvents), so none is left behind when it returns.
+   */
+  private event(rss: ReplicatedStatefulSet, type: EventType, reason: string, message: string): void {
     const subject = { namespace: rss.metadata.namespace!, name: rss.metadata.name! };
-    await this.d.events.record(rss.metadata.uid ? { ...subject, uid: rss.metadata.uid } : subject, type, reason, message);
+    const key = `${subject.namespace}/${subject.name}`;
+    const pending = this.pendingEvents.get(key) ?? [];
+    pending.push(this.d.events.record(rss.metadata.uid ? { ...subject, uid: rss.metadata.uid } : subject, type, reason, message));
+    this.pendingEvents.set(key, pending);
+  }
+
+  private async flushEvents(namespace: string, name: string): Promise<void> {
+    const key = `${namespace}/${name}`;
+    const pending = this.pendingEvents.get(key);
+    this.pendingEvents.delete(key);
+    if (pending) await Promise.all(pending);
   }
 }

@@ -1,32 +1,14 @@
 // Recovery without a person: the operator's own restart, lights-out with the most advanced member seeding,
 // an unknown sequence blocking the bootstrap, the high-water-mark guard, and the override annotation.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
+import { deleteAllPods, setFault, setSequence } from '../support/dummy.ts';
 import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
 
 const MEMBERS = ['rss-example-0', 'rss-example-1', 'rss-example-2'];
 const allPrimaries = (rss: ReplicatedStatefulSet) => (rss.status?.members?.primary?.length ?? 0) === 3 && rss.status?.phase === 'Running';
-
-function setSequence(namespace: string, pod: string, value: string): void {
-  const dir = join(cluster().podDir(namespace, pod), 'data');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'sequence'), `${value}\n`);
-}
-
-function setFault(namespace: string, pod: string, command: string, fault: string | undefined): void {
-  const dir = join(cluster().podDir(namespace, pod), 'faults');
-  if (fault === undefined) return rmSync(join(dir, command), { force: true });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, command), `${fault}\n`);
-}
-
-async function deleteAllPods(namespace: string): Promise<void> {
-  await cluster().core.deleteCollectionNamespacedPod({ namespace, labelSelector: 'app=example', gracePeriodSeconds: 0 });
-}
 
 const startsOf = (namespace: string, pod: string) => commandsRan(namespace, pod).filter((c) => c.verb === 'seed' || c.verb === 'primary').length;
 
