@@ -2,8 +2,14 @@
 // own — and reports how it ended. The exit code arrives in the exec channel's final Status object: the
 // kubelet sends reason NonZeroExitCode with an ExitCode cause; kwok sends a plain Failure whose message ends
 // in "exit status N". Both are read here, so the rest of the operator only sees numbers.
+//
+// Every exec is its own TLS connection (a WebSocket upgrade cannot share one). Node builds a new TLS context
+// for each connection unless it is given one — parsing the CA, the client certificate and the key again, and
+// leaving their native memory to the allocator each time — so all execs share one context, rebuilt only when
+// the kubeconfig's certificates change.
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { CommandOutcome } from '../engine/types.ts';
 
 export interface ExecRequest {
@@ -55,13 +61,64 @@ export function exitCodeOf(status: V1Status): number | undefined {
 
 export const OUTPUT_LIMIT_BYTES = 64 * 1024;
 
+/** The TLS material of a connection's options, in the order createSecureContext takes it. */
+const TLS_MATERIAL = ['ca', 'cert', 'key', 'pfx', 'passphrase'] as const;
+
+function sameMaterial(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameMaterial(x, b[i]));
+  return false;
+}
+
+/** One TLS context for as long as the CA, certificate and key stay the same (they are re-read for each exec). */
+export class SharedSecureContext {
+  private material: unknown[] | undefined;
+  private context: SecureContext | undefined;
+  /** How many contexts were built (for tests). */
+  built = 0;
+
+  for(options: object): SecureContext {
+    const o = options as Record<string, unknown>;
+    const material = TLS_MATERIAL.map((k) => o[k] ?? undefined);
+    if (!this.context || !this.material || !material.every((m, i) => sameMaterial(m, this.material![i]))) {
+      const input: Record<string, unknown> = {};
+      TLS_MATERIAL.forEach((k, i) => {
+        if (material[i] !== undefined && material[i] !== null) input[k] = material[i];
+      });
+      this.context = createSecureContext(input);
+      this.material = material;
+      this.built++;
+    }
+    return this.context;
+  }
+}
+
+/**
+ * The kubeconfig as the exec WebSocket sees it: everything delegates to `kubeConfig` (credentials are still
+ * applied for each exec, so rotated tokens are picked up), and the connection options carry the shared TLS
+ * context, which `tls.connect` then uses instead of building one.
+ */
+export function withSharedTls(kubeConfig: KubeConfig, shared = new SharedSecureContext()): KubeConfig {
+  const view = Object.create(kubeConfig) as KubeConfig;
+  view.applyToHTTPSOptions = async (opts) => {
+    await kubeConfig.applyToHTTPSOptions(opts);
+    const o = opts as { secureContext?: SecureContext; perMessageDeflate?: boolean };
+    o.secureContext = shared.for(opts);
+    // The API server's exec stream is not compressed: do not offer permessage-deflate.
+    o.perMessageDeflate = false;
+  };
+  return view;
+}
+
 export class PodExecutor {
   private readonly exec: Exec;
   /** Commands in flight, so that a shutdown can end them instead of waiting up to their timeouts. */
   private readonly inFlight = new Set<(reason: string) => void>();
   private closedReason?: string;
+  readonly tls = new SharedSecureContext();
   constructor(kubeConfig: KubeConfig) {
-    this.exec = new Exec(kubeConfig);
+    this.exec = new Exec(withSharedTls(kubeConfig, this.tls));
   }
 
   /** Ends every command in flight (their outcome is "could not run") and refuses new ones. */
@@ -105,19 +162,23 @@ export class PodExecutor {
         finish(outcome(null, `timed out after ${request.timeoutMs} ms`));
       }, request.timeoutMs);
 
+      // The exit status is the stream's last message (stdout and stderr have all arrived before it): the
+      // command's outcome is known then, without waiting for the WebSocket's closing handshake.
+      const concluded = () => {
+        if (!status) return finish(outcome(null, 'the exec connection closed without an exit status'));
+        const code = exitCodeOf(status);
+        if (code === undefined) return finish(outcome(null, `exec failed: ${status.message ?? status.reason ?? 'unknown error'}`));
+        finish(outcome(code));
+      };
       this.exec
         .exec(request.namespace, request.pod, request.container, request.argv, stdout, stderr, null, false, (s) => {
           status = s;
+          concluded();
         })
         .then((ws) => {
           socket = ws;
           if (settled) ws.close();
-          ws.on('close', () => {
-            if (!status) return finish(outcome(null, 'the exec connection closed without an exit status'));
-            const code = exitCodeOf(status);
-            if (code === undefined) return finish(outcome(null, `exec failed: ${status.message ?? status.reason ?? 'unknown error'}`));
-            finish(outcome(code));
-          });
+          ws.on('close', concluded);
           ws.on('error', (error: Error) => finish(outcome(null, `exec connection error: ${error.message}`)));
         })
         .catch((error: unknown) => finish(outcome(null, `exec could not start: ${describeError(error)}`)));
