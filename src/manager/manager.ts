@@ -16,15 +16,16 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { createServer, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { GROUP, LABEL_APP, LABEL_MANAGED, PLURAL, VERSION } from '../api/names.ts';
 import type { ReplicatedStatefulSet } from '../api/types.ts';
-import { Reconciler, type ClusterCaches } from '../controller/reconciler.ts';
+import { ExecUnavailableError, Reconciler, type ClusterCaches } from '../controller/reconciler.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { PodExecutor, describeError } from '../kube/exec.ts';
 import { LeaderElector } from './leader.ts';
 import { OperatorMetrics } from './metrics.ts';
-import { WorkQueue } from './workqueue.ts';
+import { WorkQueue, type Priority } from './workqueue.ts';
 
 export interface ManagerOptions {
   kubeConfig: KubeConfig;
@@ -38,6 +39,52 @@ export interface ManagerOptions {
 }
 
 type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+
+/** Backoff cap for a reconcile that failed because a command could not be run (pod unreachable, exec refused). */
+export const EXEC_UNAVAILABLE_MAX_BACKOFF_MS = 10_000;
+
+/**
+ * The pods of each cluster (label app=<name>), kept by the pod informer's handlers: a cluster's pods are
+ * found in O(members), not by filtering every pod of the namespace.
+ */
+export class PodIndex {
+  private readonly byCluster = new Map<string, Map<string, V1Pod>>();
+  /** "namespace/pod" → the cluster key it is filed under. */
+  private readonly clusterOf = new Map<string, string>();
+
+  set(pod: V1Pod): void {
+    const namespace = pod.metadata?.namespace ?? '';
+    const name = pod.metadata?.name ?? '';
+    const podKey = `${namespace}/${name}`;
+    const app = pod.metadata?.labels?.[LABEL_APP];
+    const clusterKey = app ? `${namespace}/${app}` : undefined;
+    const before = this.clusterOf.get(podKey);
+    if (before !== undefined && before !== clusterKey) this.remove(before, podKey, name);
+    if (clusterKey === undefined) return;
+    let pods = this.byCluster.get(clusterKey);
+    if (!pods) this.byCluster.set(clusterKey, (pods = new Map()));
+    pods.set(name, pod);
+    this.clusterOf.set(podKey, clusterKey);
+  }
+
+  delete(pod: V1Pod): void {
+    const podKey = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+    const clusterKey = this.clusterOf.get(podKey);
+    if (clusterKey !== undefined) this.remove(clusterKey, podKey, pod.metadata?.name ?? '');
+  }
+
+  list(namespace: string, cluster: string): V1Pod[] {
+    const pods = this.byCluster.get(`${namespace}/${cluster}`);
+    return pods ? [...pods.values()] : [];
+  }
+
+  private remove(clusterKey: string, podKey: string, name: string): void {
+    const pods = this.byCluster.get(clusterKey);
+    pods?.delete(name);
+    if (pods?.size === 0) this.byCluster.delete(clusterKey);
+    this.clusterOf.delete(podKey);
+  }
+}
 
 /** One informer per namespace (or one for all), with its cache, restarted when its watch fails. */
 class WatchSet<T extends KubernetesObject> {
@@ -59,6 +106,7 @@ class WatchSet<T extends KubernetesObject> {
       this.informers.push(informer);
     }
   }
+  /** Handlers run in the order they were registered, after the cache holds the change. */
   on(verb: 'add' | 'update' | 'delete', handler: (object: T) => void): void {
     for (const i of this.informers) i.on(verb, handler);
   }
@@ -93,6 +141,8 @@ export class Manager {
   private readonly services: WatchSet<V1Service>;
   private readonly reconciler: Reconciler;
   private readonly executor: PodExecutor;
+  private readonly events: EventRecorder;
+  private readonly podIndex = new PodIndex();
   private readonly queue: WorkQueue;
   private readonly elector?: LeaderElector;
   private server?: Server;
@@ -125,28 +175,39 @@ export class Manager {
       makeInformer(kc, nsPath(ns, '/api/v1', 'services'), () => (ns ? core.listNamespacedService({ namespace: ns, labelSelector: managed }) : core.listServiceForAllNamespaces({ labelSelector: managed })), managed),
       options.namespaces);
 
+    // Registered before the handlers that enqueue, so a reconcile started by an event sees it in the index.
+    this.pods.on('add', (pod) => this.podIndex.set(pod));
+    this.pods.on('update', (pod) => this.podIndex.set(pod));
+    this.pods.on('delete', (pod) => this.podIndex.delete(pod));
     const caches: ClusterCaches = {
       cluster: (namespace, name) => this.clusters.get(name, namespace),
-      pods: (namespace, name) => this.pods.list(namespace).filter((p) => p.metadata?.labels?.[LABEL_APP] === name),
+      pods: (namespace, name) => this.podIndex.list(namespace, name),
       statefulSet: (namespace, name) => this.statefulSets.get(name, namespace),
       service: (namespace, name) => this.services.get(name, namespace),
     };
     this.executor = new PodExecutor(kc);
+    this.events = new EventRecorder(core, this.log);
     this.reconciler = new Reconciler({
       caches,
       core,
       apps,
       custom,
       commands: this.executor,
-      events: new EventRecorder(core, this.log),
+      events: this.events,
       metrics: this.metrics,
       log: this.log,
     });
-    this.queue = new WorkQueue((key) => this.handle(key), { concurrency: options.concurrency ?? 16 });
+    this.queue = new WorkQueue((key) => this.handle(key), {
+      concurrency: options.concurrency ?? 16,
+      // A pod that cannot be reached now is often reachable in seconds (just started, or the exec path
+      // recovered): retry it sooner than an API error.
+      maxBackoffMsFor: (error) => (error instanceof ExecUnavailableError ? EXEC_UNAVAILABLE_MAX_BACKOFF_MS : undefined),
+    });
     this.queue.onError = (key, error, retryInMs) => {
       this.metrics.reconcileErrors.inc();
       this.log.error({ rss: key, err: describeError(error), retryInMs }, 'reconcile failed; will retry');
     };
+    this.metrics.countClustersFrom(() => this.census());
 
     const enqueueCluster = (rss: KubernetesObject) => this.enqueue(`${rss.metadata?.namespace}/${rss.metadata?.name}`);
     this.clusters.on('add', enqueueCluster);
@@ -177,31 +238,21 @@ export class Manager {
     }
   }
 
-  private enqueue(key: string): void {
-    if (this.leading) this.queue.add(key);
+  /** Watch events are `high` priority: they are served before periodic probes (see WorkQueue). */
+  private enqueue(key: string, priority: Priority = 'high'): void {
+    if (this.leading) this.queue.add(key, priority);
   }
 
   private async handle(key: string): Promise<{ requeueAfterMs?: number }> {
     const [namespace, name] = key.split('/') as [string, string];
-    const result = await this.reconciler.reconcile(namespace, name);
-    this.updateGauges();
-    return result;
+    return await this.reconciler.reconcile(namespace, name);
   }
 
-  private updateGauges(): void {
-    const phases = new Map<string, number>();
-    const roles = new Map<string, number>();
+  /** Every cluster's phase and member roles, as the cache has them (for the gauges, at scrape time). */
+  private *census(): Iterable<{ phase: string; roles: string[] }> {
     for (const w of this.clusters.informers) {
-      for (const rss of w.list()) {
-        const phase = rss.status?.phase ?? 'Unknown';
-        phases.set(phase, (phases.get(phase) ?? 0) + 1);
-        for (const m of rss.status?.memberStatus ?? []) roles.set(m.role, (roles.get(m.role) ?? 0) + 1);
-      }
+      for (const rss of w.list()) yield { phase: rss.status?.phase ?? 'Unknown', roles: (rss.status?.memberStatus ?? []).map((m) => m.role) };
     }
-    this.metrics.clusters.reset();
-    for (const [phase, count] of phases) this.metrics.clusters.set({ phase }, count);
-    this.metrics.members.reset();
-    for (const [role, count] of roles) this.metrics.members.set({ role }, count);
   }
 
   /** Address the health/metrics server listens on (after start). */
@@ -219,7 +270,8 @@ export class Manager {
     this.leading = true;
     this.metrics.isLeader.set(1);
     this.log.info({ namespaces: this.o.namespaces.length ? this.o.namespaces : 'all' }, 'reconciling');
-    for (const w of this.clusters.informers) for (const rss of w.list()) this.enqueue(`${rss.metadata?.namespace}/${rss.metadata?.name}`);
+    // Probing every cluster once is background work: events that arrive meanwhile go first.
+    for (const w of this.clusters.informers) for (const rss of w.list()) this.enqueue(`${rss.metadata?.namespace}/${rss.metadata?.name}`, 'low');
   }
 
   private stopLeading(): void {
@@ -272,6 +324,8 @@ export class Manager {
     // Commands may run for minutes: end them (the member's state is probed again by the next leader).
     this.executor.abortAll('the operator is shutting down');
     await this.queue.shutdown();
+    // Events of the last actions, if the API server answers soon.
+    await Promise.race([this.events.flush(), sleep(2000)]);
     await this.elector?.stop();
     await Promise.all([this.clusters.stop(), this.pods.stop(), this.statefulSets.stop(), this.services.stop()]);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));

@@ -1,10 +1,30 @@
 // Prometheus metrics of the operator, served at /metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** What the cluster gauges count: each cluster's phase and its members' roles (from the informer's cache). */
+export interface ClusterCensus {
+  phase: string;
+  roles: string[];
+}
+
 export class OperatorMetrics {
   readonly registry = new Registry();
-  readonly clusters = new Gauge({ name: 'rss_clusters', help: 'ReplicatedStatefulSets managed, by phase', labelNames: ['phase'], registers: [this.registry] });
-  readonly members = new Gauge({ name: 'rss_members', help: 'Members of all clusters, by role', labelNames: ['role'], registers: [this.registry] });
+  /** The clusters now, read when /metrics is scraped (not kept up to date on every reconcile). */
+  private census: () => Iterable<ClusterCensus> = () => [];
+  readonly clusters: Gauge<'phase'> = new Gauge({
+    name: 'rss_clusters',
+    help: 'ReplicatedStatefulSets managed, by phase',
+    labelNames: ['phase'],
+    registers: [this.registry],
+    collect: (): void => this.fill(this.clusters, (c) => [c.phase], 'phase'),
+  });
+  readonly members: Gauge<'role'> = new Gauge({
+    name: 'rss_members',
+    help: 'Members of all clusters, by role',
+    labelNames: ['role'],
+    registers: [this.registry],
+    collect: (): void => this.fill(this.members, (c) => c.roles, 'role'),
+  });
   readonly reconcileDuration = new Histogram({
     name: 'rss_reconcile_duration_seconds',
     help: 'Time to reconcile one cluster (including the commands it ran)',
@@ -30,5 +50,17 @@ export class OperatorMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'rss_operator_' });
+  }
+
+  /** Where rss_clusters and rss_members are counted from at each scrape. */
+  countClustersFrom(census: () => Iterable<ClusterCensus>): void {
+    this.census = census;
+  }
+
+  private fill<L extends string>(gauge: Gauge<L>, values: (c: ClusterCensus) => string[], label: L): void {
+    const counts = new Map<string, number>();
+    for (const c of this.census()) for (const v of values(c)) counts.set(v, (counts.get(v) ?? 0) + 1);
+    gauge.reset();
+    for (const [value, count] of counts) gauge.set({ [label]: value } as Partial<Record<L, string>>, count);
   }
 }

@@ -79,3 +79,74 @@ test('requeueAfterMs schedules the key again; shutdown cancels what is scheduled
   await sleep(80);
   assert.equal(calls, after);
 });
+
+test('keys added by events are served before keys due on a timer, and a waiting low key added as high moves up', async () => {
+  const handled: string[] = [];
+  const q = new WorkQueue(async (key) => {
+    handled.push(key);
+    await sleep(5);
+  }, { concurrency: 1 });
+  q.add('busy');
+  q.add('probe-1', 'low');
+  q.add('probe-2', 'low');
+  q.add('probe-3', 'low');
+  q.add('deleted-pod');
+  q.add('probe-3');
+  await q.idle();
+  assert.deepEqual(handled, ['busy', 'deleted-pod', 'probe-3', 'probe-1', 'probe-2']);
+});
+
+test('low-priority keys leave workers free for high-priority ones', async () => {
+  let running = 0;
+  let maxLow = 0;
+  const started = new Map<string, number>();
+  const q = new WorkQueue(async (key) => {
+    started.set(key, Date.now());
+    running++;
+    if (key.startsWith('probe')) maxLow = Math.max(maxLow, running);
+    await sleep(key.startsWith('probe') ? 60 : 5);
+    running--;
+  }, { concurrency: 4 });
+  for (let i = 0; i < 12; i++) q.add(`probe-${i}`, 'low');
+  await sleep(10);
+  const added = Date.now();
+  q.add('deleted-pod');
+  await sleep(20);
+  assert.equal(maxLow, 3, 'three of four workers for timer-driven keys');
+  assert.ok((started.get('deleted-pod') ?? Infinity) - added < 10, 'the event-driven key did not wait for a probe to finish');
+  await q.idle();
+  assert.equal(started.size, 13);
+});
+
+test('a timer adds at low priority; requeueAfterMs 0 (work in progress) carries on at high priority', async () => {
+  const handled: string[] = [];
+  let first = true;
+  const q = new WorkQueue(async (key) => {
+    handled.push(key);
+    await sleep(5);
+    if (key === 'a' && first) {
+      first = false;
+      return { requeueAfterMs: 0 };
+    }
+  }, { concurrency: 1 });
+  q.add('a');
+  q.add('probe', 'low');
+  await q.idle();
+  assert.deepEqual(handled, ['a', 'a', 'probe']);
+  await q.shutdown();
+});
+
+test('some errors back off to a lower cap', async () => {
+  class Unavailable extends Error {}
+  const retries: Record<string, number[]> = { a: [], b: [] };
+  const q = new WorkQueue(async (key) => {
+    throw key === 'a' ? new Unavailable('exec refused') : new Error('conflict');
+  }, { concurrency: 2, baseBackoffMs: 5, maxBackoffMs: 80, maxBackoffMsFor: (e) => (e instanceof Unavailable ? 20 : undefined) });
+  q.onError = (key, _error, retryInMs) => retries[key]!.push(retryInMs);
+  q.add('a');
+  q.add('b');
+  await sleep(300);
+  await q.shutdown();
+  assert.deepEqual(retries.a!.slice(0, 5), [5, 10, 20, 20, 20]);
+  assert.deepEqual(retries.b!.slice(0, 5), [5, 10, 20, 40, 80]);
+});
