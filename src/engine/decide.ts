@@ -615,7 +615,7 @@ function statefulSetSize(ctx: Context): { size: number; shrinkHeld: boolean } {
     .filter((m) => !m.wanted)
     .every(
       (m) =>
-        !m.running || m.fenced || (m.rec.role === 'stopped' && m.rec.sequence !== undefined) || needsReplacement(m, policy),
+        !m.running || (m.rec.role === 'stopped' && m.rec.sequence !== undefined) || needsReplacement(m, policy),
     );
   return done ? { size: replicas, shrinkHeld: false } : { size: current, shrinkHeld: true };
 }

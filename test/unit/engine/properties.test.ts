@@ -43,6 +43,8 @@ interface MemberDraft {
   seedFailures: number;
   stopFailed: boolean;
   newPod: boolean;
+  /** Template revision of the pod. */
+  revision: 'r1' | 'r2';
 }
 
 /** wild = anything goes; stopped = a cluster that is down (bootstraps); running = a cluster with primaries (joins). */
@@ -76,6 +78,7 @@ function memberArb(mode: Mode): fc.Arbitrary<MemberDraft> {
     seedFailures: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }) }),
     stopFailed: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     newPod: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    revision: fc.oneof({ weight: 3, arbitrary: fc.constant<'r1' | 'r2'>('r1') }, { weight: 1, arbitrary: fc.constant<'r1' | 'r2'>('r2') }),
   });
 }
 
@@ -90,7 +93,7 @@ function toMember(ordinal: number, d: MemberDraft): MemberObservation {
   }
   if (d.statusAge !== undefined) record.lastStatusAt = NOW - d.statusAge;
   if (d.stopFailed) record.stopFailed = true;
-  const pod: MemberObservation['pod'] = uid === undefined ? { phase: d.phase } : { phase: d.phase, uid };
+  const pod: MemberObservation['pod'] = uid === undefined ? { phase: d.phase } : { phase: d.phase, uid, revision: d.revision };
   return { name: name(ordinal), ordinal, pod, record };
 }
 
@@ -110,6 +113,19 @@ function scenarioArb(mode: Mode): fc.Arbitrary<Scenario> {
       ),
       highestSequence: fc.oneof(fc.constant(undefined), fc.integer({ min: 0, max: 14 })),
       statefulSetReplicas: fc.integer({ min: 0, max: 9 }),
+      fenced: fc.oneof(
+        { weight: 5, arbitrary: fc.constant<string[]>([]) },
+        { weight: 1, arbitrary: fc.subarray([0, 1, 2, 3, 4, 5, 6, 7, 8].map(name), { maxLength: 3 }) },
+      ),
+      updateRevision: fc.oneof(
+        { weight: 4, arbitrary: fc.constant<string | undefined>(undefined) },
+        { weight: 2, arbitrary: fc.constant<string | undefined>('r1') },
+        { weight: 1, arbitrary: fc.constant<string | undefined>('r2') },
+      ),
+      restart: fc.oneof(
+        { weight: 5, arbitrary: fc.constant<string | undefined>(undefined) },
+        { weight: 1, arbitrary: fc.integer({ min: 0, max: 8 }).map(name) },
+      ),
     })
     .chain((p) =>
       fc.array(memberArb(mode), { minLength: p.replicas + p.extra, maxLength: p.replicas + p.extra }).map((drafts): Scenario => {
@@ -118,18 +134,20 @@ function scenarioArb(mode: Mode): fc.Arbitrary<Scenario> {
           primaries: p.primaries,
           hasSeedCommand: true,
           hasSecondaryCommand: p.hasSecondaryCommand,
-          fenced: [],
+          fenced: p.fenced,
           statusIntervalMs: INTERVAL,
           failureThreshold: p.failureThreshold,
           paused: p.paused,
         };
         if (p.override !== undefined) policy.seedOverride = p.override;
+        if (p.restart !== undefined) policy.restart = p.restart;
         const observation: Observation = {
           now: NOW,
           members: drafts.map((d, i) => toMember(i, d)),
           statefulSetReplicas: p.statefulSetReplicas,
         };
         if (p.highestSequence !== undefined) observation.highestSequence = p.highestSequence;
+        if (p.updateRevision !== undefined) observation.updateRevision = p.updateRevision;
         return { policy, observation };
       }),
     );
@@ -179,6 +197,10 @@ describe('decide properties', () => {
     assert.ok(count((p) => p.change?.kind === 'seed' && p.change.override) >= 10, 'override seeds');
     assert.ok(count((p) => p.conditions.some((c) => c.reason === 'BootstrapRefused')) >= 10, 'refusals');
     assert.ok(count((p) => p.conditions.some((c) => c.reason === 'SequenceUnknown')) >= 10, 'unknown sequences');
+    assert.ok(count((p) => p.change?.kind === 'stop' && p.change.cause === 'rollout') >= 5, 'rollout stops');
+    assert.ok(count((p) => p.change?.kind === 'deletePod' && p.change.cause === 'rollout') >= 5, 'rollout replacements');
+    assert.ok(count((p) => p.change?.kind === 'stop' && p.change.cause === 'fence') >= 5, 'fencing stops');
+    assert.ok(count((p) => p.change?.kind === 'stop' && p.change.cause === 'restart') >= 3, 'restarts');
     assert.ok(count((p) => p.change?.kind === 'join') >= 30, 'joins');
     assert.ok(count((p) => p.change?.kind === 'deletePod') >= 5, 'pod deletions');
     assert.ok(count((p) => p.reads.length > 0) >= 100, 'reads');
@@ -223,7 +245,7 @@ describe('decide properties', () => {
       assert.ok(seeded && seeded.ordinal < s.policy.replicas);
       if (s.observation.highestSequence !== undefined) assert.ok(max >= s.observation.highestSequence);
       // Tie-break: fewest seed failures, then lowest ordinal, among the tied members only.
-      const tied = wanted.filter((m) => recordOf(plan, m.name).sequence === max);
+      const tied = wanted.filter((m) => recordOf(plan, m.name).sequence === max && !s.policy.fenced.includes(m.name));
       const fewest = Math.min(...tied.map((m) => recordOf(plan, m.name).seedFailures));
       const expected = tied.find((m) => recordOf(plan, m.name).seedFailures === fewest);
       assert.equal(seed.member, expected?.name);
@@ -296,16 +318,56 @@ describe('decide properties', () => {
         assert.ok(runningPrimaries(s, plan).length > 0);
         // Lowest ordinal first.
         const earlier = s.observation.members.filter(
-          (o) => o.ordinal < m.ordinal && o.pod.phase === 'Running' && recordOf(plan, o.name).role === 'stopped',
+          (o) =>
+            o.ordinal < m.ordinal &&
+            o.pod.phase === 'Running' &&
+            recordOf(plan, o.name).role === 'stopped' &&
+            !s.policy.fenced.includes(o.name),
         );
         assert.deepEqual(earlier, []);
       }
-      if (change.kind === 'deletePod') {
+      if (change.kind === 'deletePod' && change.cause === 'rollout') {
+        assert.ok(m.ordinal < s.policy.replicas);
+        assert.equal(rec.role, 'stopped');
+        assert.ok(s.observation.updateRevision !== undefined && m.pod.revision !== s.observation.updateRevision, 'only an outdated pod is replaced');
+      } else if (change.kind === 'deletePod') {
+        assert.equal(change.cause, 'failure');
         assert.ok(m.ordinal < s.policy.replicas);
         assert.equal(rec.role, 'failed');
         assert.ok(rec.stopFailed === true || rec.failures >= s.policy.failureThreshold);
       }
       if (change.kind === 'stop') assert.notEqual(rec.role, 'stopped');
+    });
+  });
+
+  it('a fenced member is only ever stopped, for its fencing: never seeded, joined, restarted or replaced', () => {
+    check((s, plan) => {
+      const change = plan.change;
+      if (change === undefined || !s.policy.fenced.includes(change.member)) return;
+      assert.equal(change.kind, 'stop', JSON.stringify(change));
+      assert.equal(change.kind === 'stop' && change.cause, 'fence');
+      assert.ok(!plan.reads.some((r) => r.kind === 'status' && r.member === change.member));
+    });
+  });
+
+  it('a rolling update takes a member down only when every other wanted, unfenced member runs healthy', () => {
+    check((s, plan) => {
+      const change = plan.change;
+      if (change?.kind !== 'stop' || change.cause !== 'rollout') return;
+      const m = podOf(s, change.member);
+      assert.ok(m && s.observation.updateRevision !== undefined && m.pod.revision !== s.observation.updateRevision);
+      for (const other of s.observation.members) {
+        if (other.ordinal >= s.policy.replicas || other.name === change.member || s.policy.fenced.includes(other.name)) continue;
+        assert.equal(other.pod.phase, 'Running', `${other.name} runs`);
+        assert.ok(['primary', 'secondary'].includes(recordOf(plan, other.name).role), `${other.name} is healthy`);
+      }
+      // Secondaries before primaries.
+      if (recordOf(plan, change.member).role === 'primary') {
+        const outdatedSecondary = s.observation.members.some(
+          (o) => o.ordinal < s.policy.replicas && !s.policy.fenced.includes(o.name) && o.pod.revision !== s.observation.updateRevision && recordOf(plan, o.name).role === 'secondary',
+        );
+        assert.ok(!outdatedSecondary, 'an outdated secondary goes first');
+      }
     });
   });
 
