@@ -10,7 +10,8 @@ modules=$here/modules
 source "$here/versions.env"
 
 cache_root=${RSS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rss-operator}
-key=$(cat "$here/versions.env" "$modules"/*/go.mod "$modules"/*/go.sum | sha256sum | cut -c1-12)
+# The control plane's own modules only: helm (modules/helm, built by build-helm.sh) has its own cache key.
+key=$(cat "$here/versions.env" "$modules"/{etcd,kubernetes,kwok}/go.mod "$modules"/{etcd,kubernetes,kwok}/go.sum | sha256sum | cut -c1-12)
 bin=$cache_root/controlplane/k8s-$KUBERNETES_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-$key/bin
 mkdir -p "$bin"
 
@@ -76,4 +77,10 @@ if [ ! -f "$crds/kwok.x-k8s.io_execs.yaml" ]; then
 fi
 
 rmdir "$bin.partial" 2>/dev/null || true
+
+# helm, for the chart's tests (test/e2e/helm.test.ts), is built here too so that a fresh machine's setup
+# builds everything once. The control plane does not need it: a failure is reported and the helm test,
+# which runs build-helm.sh again, fails with the reason.
+bash "$here/build-helm.sh" >/dev/null || log "helm could not be built (see above); the control plane does not need it, the chart's tests do."
+
 echo "$bin"
