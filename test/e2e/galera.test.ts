@@ -1,28 +1,37 @@
 // MariaDB Galera under the operator (examples/galera), on the local control plane: every member pod is a
 // mariadbd on 127.0.0.1 with its own data directory (the pod's working directory). The test talks to each
-// member through its unix socket with the `mariadb` client, and checks that no acknowledged row is lost.
+// member through its unix socket with the `mariadb` client, and checks what a user would: which acknowledged
+// rows every member holds.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { processesUnder, repoRoot } from '../../controlplane/localcluster.ts';
-import { GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
-import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
+import { ANNOTATION_SEED_OVERRIDE, GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
+import type { ReplicatedStatefulSet, StatusCondition } from '../../src/api/types.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
-import { clusterEvents, createCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
+import { clusterEvents, createCluster, getCluster, loadManifest, startOperator, waitForCluster, type OperatorProcess } from '../support/operator.ts';
 
 const run = promisify(execFile);
 const NAME = 'galera';
-const MEMBERS = ['rss-galera-0', 'rss-galera-1', 'rss-galera-2'];
+const member = (ordinal: number) => `rss-galera-${ordinal}`;
+const membersOf = (n: number) => Array.from({ length: n }, (_, i) => member(i));
+const MEMBERS = membersOf(3);
 // The script by its path: the manifest names it `galera-agent`, found on the fake nodes' PATH, but a control
 // plane started before examples/galera/bin existed does not have it there.
 const AGENT = join(repoRoot, 'examples', 'galera', 'bin', 'galera-agent');
 const BOOT_TIMEOUT_MS = 240_000;
 
-const allPrimaries = (rss: ReplicatedStatefulSet) => (rss.status?.members?.primary?.length ?? 0) === 3 && rss.status?.phase === 'Running';
+/** n members run as primaries and the cluster is Running. */
+const primaries = (n: number) => (rss: ReplicatedStatefulSet) => (rss.status?.members?.primary?.length ?? 0) === n && rss.status?.phase === 'Running';
+const allPrimaries = primaries(3);
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const condition = (rss: ReplicatedStatefulSet, type: string): StatusCondition | undefined => rss.status?.conditions?.find((x) => x.type === type);
 
 function manifest(): ReplicatedStatefulSet {
   const m = loadManifest('examples/galera/cluster.yaml');
@@ -55,18 +64,66 @@ async function galeraNamespace(t: TestContext, prefix: string): Promise<string> 
   return namespace;
 }
 
-function socketOf(namespace: string, pod: string): string {
-  return join(cluster().podDir(namespace, pod), 'run', 'mysqld.sock');
+/** Waits for `wait`; if it fails, shows the end of the operator's log first. */
+async function orShowLog<T>(t: TestContext, operator: OperatorProcess, wait: Promise<T>, lines = 60): Promise<T> {
+  try {
+    return await wait;
+  } catch (error) {
+    t.diagnostic(operator.log().split('\n').slice(-lines).join('\n'));
+    throw error;
+  }
+}
+
+interface Galera {
+  namespace: string;
+  operator: OperatorProcess;
+  rss: ReplicatedStatefulSet;
+  /** create → 3 primaries. */
+  bootstrap: string;
+}
+
+/** An operator and a 3-member cluster created through it, up as 3 primaries, with the table rss.acked. */
+async function galeraCluster(t: TestContext, prefix: string): Promise<Galera> {
+  const namespace = await galeraNamespace(t, prefix);
+  const operator = startOperator(t, namespace);
+  const started = Date.now();
+  await createCluster(namespace, manifest());
+  const rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, '3 primaries', allPrimaries, BOOT_TIMEOUT_MS), 40);
+  const bootstrap = seconds(started);
+  t.diagnostic(`bootstrap of 3 members (create → 3 primaries): ${bootstrap}`);
+  await sql(namespace, member(0), 'CREATE DATABASE rss; CREATE TABLE rss.acked (id INT PRIMARY KEY, via VARCHAR(32))');
+  return { namespace, operator, rss, bootstrap };
+}
+
+function podFile(namespace: string, pod: string, ...path: string[]): string {
+  return join(cluster().podDir(namespace, pod), ...path);
 }
 
 /** Runs SQL on one member through its socket; returns the rows (tab-separated columns), no header. */
 async function sql(namespace: string, pod: string, query: string, timeoutMs = 20_000): Promise<string[][]> {
-  const { stdout } = await run('mariadb', ['--no-defaults', '-uroot', `--socket=${socketOf(namespace, pod)}`, '--connect-timeout=5', '-N', '-B', '-e', query], { timeout: timeoutMs });
+  const { stdout } = await run('mariadb', ['--no-defaults', '-uroot', `--socket=${podFile(namespace, pod, 'run', 'mysqld.sock')}`, '--connect-timeout=5', '-N', '-B', '-e', query], { timeout: timeoutMs });
   return stdout.split('\n').filter(Boolean).map((line) => line.split('\t'));
 }
 
+/** The ids in rss.acked on one member, read after it has applied everything the cluster committed before. */
 async function ids(namespace: string, pod: string): Promise<Set<number>> {
-  return new Set((await sql(namespace, pod, 'SELECT id FROM rss.acked')).map((r) => Number(r[0])));
+  return new Set((await sql(namespace, pod, 'SET SESSION wsrep_sync_wait = 1; SELECT id FROM rss.acked')).map((r) => Number(r[0])));
+}
+
+async function insert(namespace: string, pod: string, rows: number[]): Promise<void> {
+  for (const id of rows) await sql(namespace, pod, `INSERT INTO rss.acked (id, via) VALUES (${id}, '${pod}')`);
+}
+
+async function wsrepStatus(namespace: string, pod: string): Promise<Map<string, string>> {
+  const rows = await sql(namespace, pod, "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment', 'wsrep_cluster_size', 'wsrep_cluster_status', 'wsrep_last_committed')", 10_000);
+  return new Map(rows.map(([k, v]) => [k!, v!]));
+}
+
+async function expectSynced(namespace: string, pod: string, size: number): Promise<void> {
+  const status = await wsrepStatus(namespace, pod);
+  assert.equal(status.get('wsrep_local_state_comment'), 'Synced', `${pod} is Synced`);
+  assert.equal(status.get('wsrep_cluster_status'), 'Primary', `${pod} is in the primary component`);
+  assert.equal(status.get('wsrep_cluster_size'), String(size), `${pod} sees ${size} members`);
 }
 
 /** Runs galera-agent in a member pod through the pod exec API (kubectl exec → kwok), as the operator does. */
@@ -74,13 +131,55 @@ function agent(namespace: string, pod: string, ...args: string[]): string {
   return cluster().kubectl(['-n', namespace, 'exec', pod, '-c', 'galera', '--', AGENT, ...args]);
 }
 
+/** What galera-agent did in a member (its agent.log): [{time, verb, text}], oldest first. */
+function agentLog(namespace: string, pod: string): { time: number; verb: string; text: string }[] {
+  const file = podFile(namespace, pod, 'agent.log');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').flatMap((line) => {
+    const m = /^(\S+) \[(\w+)\] (.*)$/.exec(line);
+    return m ? [{ time: Date.parse(m[1]!), verb: m[2]!, text: m[3]! }] : [];
+  });
+}
+
 function grastateSeqno(namespace: string, pod: string): number {
-  const text = readFileSync(join(cluster().podDir(namespace, pod), 'mysql', 'grastate.dat'), 'utf8');
+  const text = readFileSync(podFile(namespace, pod, 'mysql', 'grastate.dat'), 'utf8');
   return Number(/^seqno:\s*(-?\d+)/m.exec(text)![1]);
+}
+
+/** The server's log since its last start by the agent. */
+function lastStartLog(namespace: string, pod: string): string {
+  const log = readFileSync(podFile(namespace, pod, 'mariadbd.log'), 'utf8');
+  return log.slice(log.lastIndexOf('==== '));
+}
+
+/** SIGKILLs the member's mariadbd (a crash: grastate.dat keeps seqno -1). */
+function killServer(namespace: string, pod: string): void {
+  process.kill(Number(readFileSync(podFile(namespace, pod, 'run', 'mariadbd.pid'), 'utf8')), 'SIGKILL');
+}
+
+/** Pids of the mariadbd processes started in a pod's directory. */
+function serversUnder(dir: string): number[] {
+  return processesUnder(dir).filter((pid) => {
+    try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'mariadbd'; } catch { return false; }
+  });
 }
 
 async function setPaused(namespace: string, paused: boolean): Promise<void> {
   await cluster().custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name: NAME, body: [{ op: 'add', path: '/spec/paused', value: paused }] });
+  if (paused) await waitForCluster(namespace, NAME, 'paused', (r) => condition(r, 'Paused')?.status === 'True');
+}
+
+/** Every member pod goes at once; returns when as many new pods run. The time it started. */
+async function lightsOut(namespace: string, replicas = 3): Promise<number> {
+  const c = cluster();
+  const started = Date.now();
+  const before = new Set((await c.core.listNamespacedPod({ namespace, labelSelector: `app=${NAME}` })).items.map((p) => p.metadata!.uid!));
+  await c.core.deleteCollectionNamespacedPod({ namespace, labelSelector: `app=${NAME}`, gracePeriodSeconds: 0 });
+  await eventually(`${replicas} new member pods running`, async () => {
+    const pods = (await c.core.listNamespacedPod({ namespace, labelSelector: `app=${NAME}` })).items;
+    return pods.length === replicas && pods.every((p) => !before.has(p.metadata!.uid!) && p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
+  }, 60_000, 200);
+  return started;
 }
 
 /**
@@ -89,6 +188,7 @@ async function setPaused(namespace: string, paused: boolean): Promise<void> {
  */
 function startWriter(namespace: string, members: () => string[]) {
   const acked = new Set<number>();
+  const through = new Map<string, number>();
   let next = 1;
   let running = true;
   let failures = 0;
@@ -102,6 +202,7 @@ function startWriter(namespace: string, members: () => string[]) {
       try {
         await sql(namespace, pod, `INSERT INTO rss.acked (id, via) VALUES (${id}, '${pod}')`, 15_000);
         acked.add(id);
+        through.set(pod, (through.get(pod) ?? 0) + 1);
       } catch {
         failures++;
         await sleep(50);
@@ -110,6 +211,8 @@ function startWriter(namespace: string, members: () => string[]) {
   })();
   return {
     acked,
+    /** Rows acknowledged through each member. */
+    through,
     failures: () => failures,
     async waitFor(more: number, timeoutMs = 60_000) {
       const target = acked.size + more;
@@ -122,38 +225,21 @@ function startWriter(namespace: string, members: () => string[]) {
   };
 }
 
-async function expectAllRows(namespace: string, acked: Set<number>): Promise<void> {
-  for (const pod of MEMBERS) {
+async function expectAllRows(namespace: string, acked: Set<number>, members = MEMBERS): Promise<void> {
+  const expected = [...acked];
+  for (const pod of members) {
     const present = await ids(namespace, pod);
-    const missing = [...acked].filter((id) => !present.has(id));
-    assert.deepEqual(missing, [], `${pod} holds every acknowledged row (${acked.size} acknowledged, ${present.size} present)`);
+    const missing = expected.filter((id) => !present.has(id));
+    assert.deepEqual(missing, [], `${pod} holds every acknowledged row (${expected.length} acknowledged, ${present.size} present)`);
   }
 }
 
 test('galera: 3 members bootstrap through the operator; a row written through any member is read back from every member', async (t) => {
-  const namespace = await galeraNamespace(t, 'galera');
-  const operator = startOperator(t, namespace);
-  const started = Date.now();
-  await createCluster(namespace, manifest());
-  let rss: ReplicatedStatefulSet;
-  try {
-    rss = await waitForCluster(namespace, NAME, '3 primaries', allPrimaries, BOOT_TIMEOUT_MS);
-  } catch (error) {
-    t.diagnostic(operator.log().split('\n').slice(-40).join('\n'));
-    throw error;
-  }
-  t.diagnostic(`bootstrap of 3 members (create → 3 primaries): ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const { namespace, rss } = await galeraCluster(t, 'galera');
   assert.equal(rss.status?.lastBootstrap?.pod, 'rss-galera-0', 'empty members: the lowest ordinal seeds');
+  for (const pod of MEMBERS) await expectSynced(namespace, pod, 3);
 
-  for (const pod of MEMBERS) {
-    const status = new Map((await sql(namespace, pod, "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment', 'wsrep_cluster_size', 'wsrep_cluster_status')")).map(([k, v]) => [k!, v]));
-    assert.equal(status.get('wsrep_local_state_comment'), 'Synced', `${pod} is Synced`);
-    assert.equal(status.get('wsrep_cluster_status'), 'Primary', `${pod} is in the primary component`);
-    assert.equal(status.get('wsrep_cluster_size'), '3', `${pod} sees 3 members`);
-  }
-
-  await sql(namespace, 'rss-galera-0', 'CREATE DATABASE rss; CREATE TABLE rss.acked (id INT PRIMARY KEY, via VARCHAR(32))');
-  for (const [i, pod] of MEMBERS.entries()) await sql(namespace, pod, `INSERT INTO rss.acked VALUES (${i + 1}, '${pod}')`);
+  for (const [i, pod] of MEMBERS.entries()) await insert(namespace, pod, [i + 1]);
   for (const pod of MEMBERS) {
     const rows = await sql(namespace, pod, 'SELECT id, via FROM rss.acked ORDER BY id');
     assert.deepEqual(rows, MEMBERS.map((m, i) => [String(i + 1), m]), `${pod} reads the row written through every member`);
@@ -162,16 +248,7 @@ test('galera: 3 members bootstrap through the operator; a row written through an
 
 test('galera member failure under load: a killed member whose pod is deleted rejoins; every acknowledged row is on every member', async (t) => {
   const c = cluster();
-  const namespace = await galeraNamespace(t, 'galera-fail');
-  const operator = startOperator(t, namespace);
-  await createCluster(namespace, manifest());
-  try {
-    await waitForCluster(namespace, NAME, '3 primaries', allPrimaries, BOOT_TIMEOUT_MS);
-  } catch (error) {
-    t.diagnostic(operator.log().split('\n').slice(-40).join('\n'));
-    throw error;
-  }
-  await sql(namespace, 'rss-galera-0', 'CREATE DATABASE rss; CREATE TABLE rss.acked (id INT PRIMARY KEY, via VARCHAR(32))');
+  const { namespace, operator } = await galeraCluster(t, 'galera-fail');
   const up = new Set(MEMBERS);
   const writer = startWriter(namespace, () => [...up]);
   t.after(() => writer.stop());
@@ -182,25 +259,17 @@ test('galera member failure under load: a killed member whose pod is deleted rej
   up.delete(victim);
   await sleep(300);
   const old = await c.core.readNamespacedPod({ namespace, name: victim });
-  process.kill(Number(readFileSync(join(c.podDir(namespace, victim), 'run', 'mariadbd.pid'), 'utf8')), 'SIGKILL');
+  killServer(namespace, victim);
   const deleted = Date.now();
   await c.core.deleteNamespacedPod({ namespace, name: victim, gracePeriodSeconds: 0 });
   await writer.waitFor(20);
-  let rss: ReplicatedStatefulSet;
-  try {
-    rss = await waitForCluster(namespace, NAME, `${victim} rejoined in its new pod`, (r) => {
-      const m = r.status?.memberStatus?.find((x) => x.name === victim);
-      return allPrimaries(r) && m?.role === 'primary' && !!m.podUID && m.podUID !== old.metadata?.uid;
-    }, BOOT_TIMEOUT_MS);
-  } catch (error) {
-    t.diagnostic(operator.log().split('\n').slice(-60).join('\n'));
-    throw error;
-  }
-  t.diagnostic(`member failover (pod deleted → synced as primary): ${((Date.now() - deleted) / 1000).toFixed(1)} s`);
+  const rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, `${victim} rejoined in its new pod`, (r) => {
+    const m = r.status?.memberStatus?.find((x) => x.name === victim);
+    return allPrimaries(r) && m?.role === 'primary' && !!m.podUID && m.podUID !== old.metadata?.uid;
+  }, BOOT_TIMEOUT_MS));
+  t.diagnostic(`member failover (pod deleted → synced as primary): ${seconds(deleted)}`);
   assert.equal(rss.status?.lastBootstrap?.pod, 'rss-galera-0', 'no new bootstrap: the member rejoined the running cluster');
-  const log = readFileSync(join(c.podDir(namespace, victim), 'mariadbd.log'), 'utf8');
-  const transfer = log.slice(log.lastIndexOf('==== ')).includes('Receiving IST:') ? 'IST' : 'SST';
-  t.diagnostic(`the killed member rejoined by ${transfer}`);
+  t.diagnostic(`the killed member rejoined by ${lastStartLog(namespace, victim).includes('Receiving IST:') ? 'IST' : 'SST'}`);
 
   up.add(victim);
   await writer.waitFor(20);
@@ -211,17 +280,7 @@ test('galera member failure under load: a killed member whose pod is deleted rej
 
 test('galera lights-out: members stop one after another under writes, then all pods go; the most advanced seeds and no acknowledged row is lost', async (t) => {
   const c = cluster();
-  const namespace = await galeraNamespace(t, 'galera-lo');
-  const operator = startOperator(t, namespace);
-  await createCluster(namespace, manifest());
-  try {
-    await waitForCluster(namespace, NAME, '3 primaries', allPrimaries, BOOT_TIMEOUT_MS);
-  } catch (error) {
-    t.diagnostic(operator.log().split('\n').slice(-40).join('\n'));
-    throw error;
-  }
-  await sql(namespace, 'rss-galera-0', 'CREATE DATABASE rss; CREATE TABLE rss.acked (id INT PRIMARY KEY, via VARCHAR(32))');
-
+  const { namespace, operator } = await galeraCluster(t, 'galera-lo');
   const up = new Set(MEMBERS);
   const writer = startWriter(namespace, () => [...up]);
   t.after(() => writer.stop());
@@ -229,7 +288,6 @@ test('galera lights-out: members stop one after another under writes, then all p
 
   // The operator keeps out of the way (it would restart the stopped members) while their seqnos part.
   await setPaused(namespace, true);
-  await waitForCluster(namespace, NAME, 'paused', (r) => r.status?.conditions?.some((x) => x.type === 'Paused' && x.status === 'True') ?? false);
 
   // rss-galera-0 stops cleanly, then rss-galera-2; rss-galera-1, the last one, is killed: it is the most
   // advanced, neither the lowest nor the highest ordinal, and its grastate.dat says -1.
@@ -241,8 +299,7 @@ test('galera lights-out: members stop one after another under writes, then all p
   }
   up.delete('rss-galera-1');
   await sleep(300);
-  const pid = Number(readFileSync(join(c.podDir(namespace, 'rss-galera-1'), 'run', 'mariadbd.pid'), 'utf8'));
-  process.kill(pid, 'SIGKILL');
+  killServer(namespace, 'rss-galera-1');
   await writer.stop();
   const acked = writer.acked;
   t.diagnostic(`rows acknowledged: ${acked.size} (${writer.failures()} inserts failed while members went away)`);
@@ -252,27 +309,15 @@ test('galera lights-out: members stop one after another under writes, then all p
   assert.equal(said['rss-galera-1'], -1, 'the killed member did not write its seqno');
   assert.ok(said['rss-galera-0']! >= 0 && said['rss-galera-2']! > said['rss-galera-0']!, 'the members stopped cleanly, in order, with differing seqnos');
   // The killed member's position comes from `mariadbd --wsrep-recover`, through the sequence command.
-  const recovered = await eventually('rss-galera-1 to be gone', () => processesUnder(c.podDir(namespace, 'rss-galera-1')).length === 0, 10_000).then(() => Number(agent(namespace, 'rss-galera-1', 'sequence').trim()));
+  const recovered = await eventually('rss-galera-1 to be gone', () => serversUnder(c.podDir(namespace, 'rss-galera-1')).length === 0, 10_000).then(() => Number(agent(namespace, 'rss-galera-1', 'sequence').trim()));
   t.diagnostic(`rss-galera-1 recovered seqno: ${recovered}`);
   assert.ok(recovered > said['rss-galera-2']!, 'the last member standing is the most advanced');
 
   // Lights out: every pod goes; the operator comes back to pods with nothing running.
-  const lightsOut = Date.now();
-  const before = new Set((await c.core.listNamespacedPod({ namespace, labelSelector: `app=${NAME}` })).items.map((p) => p.metadata!.uid!));
-  await c.core.deleteCollectionNamespacedPod({ namespace, labelSelector: `app=${NAME}`, gracePeriodSeconds: 0 });
-  await eventually('3 new member pods running', async () => {
-    const pods = (await c.core.listNamespacedPod({ namespace, labelSelector: `app=${NAME}` })).items;
-    return pods.length === 3 && pods.every((p) => !before.has(p.metadata!.uid!) && p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
-  }, 60_000, 200);
+  const lightsOutAt = await lightsOut(namespace);
   await setPaused(namespace, false);
-  let rss: ReplicatedStatefulSet;
-  try {
-    rss = await waitForCluster(namespace, NAME, 'a new bootstrap and 3 primaries', (r) => (r.status?.lastBootstrap?.time ?? '') > new Date(lightsOut).toISOString() && allPrimaries(r), BOOT_TIMEOUT_MS);
-  } catch (error) {
-    t.diagnostic(operator.log().split('\n').slice(-60).join('\n'));
-    throw error;
-  }
-  t.diagnostic(`lights-out recovery (pods deleted → 3 primaries, including the unpause): ${((Date.now() - lightsOut) / 1000).toFixed(1)} s`);
+  const rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, 'a new bootstrap and 3 primaries', (r) => (r.status?.lastBootstrap?.time ?? '') > new Date(lightsOutAt).toISOString() && allPrimaries(r), BOOT_TIMEOUT_MS));
+  t.diagnostic(`lights-out recovery (pods deleted → 3 primaries, including the unpause): ${seconds(lightsOutAt)}`);
   assert.equal(rss.status?.lastBootstrap?.pod, 'rss-galera-1', 'the member with the highest seqno seeded');
   assert.equal(rss.status?.lastBootstrap?.sequence, recovered, 'seeded at the seqno the killed member recovered');
   assert.ok((await clusterEvents(namespace, NAME)).some((e) => e.reason === 'Seeded' && e.message.includes('rss-galera-1')));
@@ -280,6 +325,219 @@ test('galera lights-out: members stop one after another under writes, then all p
   await expectAllRows(namespace, acked);
   t.diagnostic(`rows lost: 0 of ${acked.size}`);
   // The cluster takes writes again, on every member.
-  for (const [i, pod] of MEMBERS.entries()) await sql(namespace, pod, `INSERT INTO rss.acked VALUES (${1_000_000 + i}, '${pod}')`);
+  for (const [i, pod] of MEMBERS.entries()) await insert(namespace, pod, [1_000_000 + i]);
   for (const pod of MEMBERS) assert.equal((await ids(namespace, pod)).size, (await ids(namespace, 'rss-galera-0')).size);
+});
+
+test('galera guard: the most advanced member comes back empty and the others with older copies; the bootstrap is refused below the recorded mark until the override names a pod, whose rows survive', async (t) => {
+  const c = cluster();
+  const { namespace, operator } = await galeraCluster(t, 'galera-guard');
+  const backups = mkdtempSync(join(tmpdir(), 'galera-backup-'));
+  t.after(() => rmSync(backups, { recursive: true, force: true }));
+  const dataOf = (pod: string) => podFile(namespace, pod, 'mysql');
+  const sequenceOf = (pod: string) => {
+    const out = agent(namespace, pod, 'sequence').trim();
+    assert.match(out, /^\d+$/, `${pod}: sequence prints a number`);
+    return Number(out);
+  };
+
+  // Rows 1–10 through every member; the operator is then paused while the members stop one by one, each
+  // holding less than the next: rss-galera-0 rows 1–10, rss-galera-2 1–20, rss-galera-1 1–30. Copies of the
+  // data directories of rss-galera-0 and rss-galera-2, cleanly stopped, are kept (backups).
+  for (const id of range(1, 10)) await insert(namespace, MEMBERS[id % 3]!, [id]);
+  await setPaused(namespace, true);
+  assert.equal((await ids(namespace, 'rss-galera-0')).size, 10);
+  agent(namespace, 'rss-galera-0', 'stop');
+  cpSync(dataOf('rss-galera-0'), join(backups, 'rss-galera-0'), { recursive: true, preserveTimestamps: true });
+  await insert(namespace, 'rss-galera-2', range(11, 20));
+  agent(namespace, 'rss-galera-2', 'stop');
+  cpSync(dataOf('rss-galera-2'), join(backups, 'rss-galera-2'), { recursive: true, preserveTimestamps: true });
+  await insert(namespace, 'rss-galera-1', range(21, 30));
+  killServer(namespace, 'rss-galera-1');
+  await eventually('rss-galera-1 to be gone', () => serversUnder(c.podDir(namespace, 'rss-galera-1')).length === 0, 10_000);
+  const seq = Object.fromEntries(MEMBERS.map((m) => [m, sequenceOf(m)]));
+  t.diagnostic(`sequences before the first lights-out: ${JSON.stringify(seq)}`);
+  assert.ok(seq['rss-galera-0']! < seq['rss-galera-2']! && seq['rss-galera-2']! < seq['rss-galera-1']!, 'rss-galera-1 is the most advanced, rss-galera-0 the least');
+  const mark = seq['rss-galera-1']!;
+
+  // First lights-out: the operator reads every sequence, records the highest and seeds rss-galera-1. (The
+  // mark only moves when the operator reads sequences — before a bootstrap, a join or a removal — so without
+  // this lights-out it would still be the first bootstrap's 0, and nothing below would be refused.)
+  const first = await lightsOut(namespace);
+  await setPaused(namespace, false);
+  let rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, 'a new bootstrap and 3 primaries', (r) => (r.status?.lastBootstrap?.time ?? '') > new Date(first).toISOString() && allPrimaries(r), BOOT_TIMEOUT_MS));
+  t.diagnostic(`lights-out recovery (pods deleted → 3 primaries, including the unpause): ${seconds(first)}`);
+  assert.equal(rss.status?.lastBootstrap?.pod, 'rss-galera-1');
+  assert.equal(rss.status?.lastBootstrap?.sequence, mark);
+  assert.equal(rss.status?.highestSequence, mark, 'the high-water mark is the highest sequence read');
+  await expectAllRows(namespace, new Set(range(1, 30)));
+
+  // Second lights-out, with the operator paused: rss-galera-1's volume comes back empty, rss-galera-0 and
+  // rss-galera-2 come back with the older copies. The agent reports what each holds: the empty data
+  // directory reads as 0, never as a high number.
+  await setPaused(namespace, true);
+  const second = await lightsOut(namespace);
+  await eventually('the old pods\' servers to be gone', () => MEMBERS.every((m) => serversUnder(c.podDir(namespace, m)).length === 0), 30_000);
+  rmSync(dataOf('rss-galera-1'), { recursive: true, force: true });
+  mkdirSync(dataOf('rss-galera-1'));
+  for (const pod of ['rss-galera-0', 'rss-galera-2']) {
+    rmSync(dataOf(pod), { recursive: true, force: true });
+    cpSync(join(backups, pod), dataOf(pod), { recursive: true, preserveTimestamps: true });
+  }
+  const now = Object.fromEntries(MEMBERS.map((m) => [m, sequenceOf(m)]));
+  t.diagnostic(`sequences after the data was replaced: ${JSON.stringify(now)} (recorded high-water mark ${mark})`);
+  assert.deepEqual(now, { 'rss-galera-0': seq['rss-galera-0'], 'rss-galera-1': 0, 'rss-galera-2': seq['rss-galera-2'] });
+
+  // The operator refuses to seed rss-galera-2, the best candidate, below the mark, and says why.
+  const unpaused = Date.now();
+  await setPaused(namespace, false);
+  rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, 'BootstrapRefused', (r) => condition(r, 'Bootstrapped')?.reason === 'BootstrapRefused', 120_000));
+  t.diagnostic(`unpaused → BootstrapRefused: ${seconds(unpaused)}`);
+  const refused = condition(rss, 'Bootstrapped')!;
+  t.diagnostic(`Bootstrapped: ${refused.message}`);
+  assert.equal(refused.status, 'False');
+  assert.equal(condition(rss, 'Available')?.reason, 'BootstrapRefused');
+  assert.equal(condition(rss, 'Available')?.status, 'False');
+  for (const text of ['rss-galera-2', `sequence ${seq['rss-galera-2']}`, String(mark), `${ANNOTATION_SEED_OVERRIDE}=rss-galera-2`]) {
+    assert.ok(refused.message.includes(text), `the condition's message names ${text}: ${refused.message}`);
+  }
+  assert.ok((await clusterEvents(namespace, NAME)).some((e) => e.type === 'Warning' && e.reason === 'BootstrapRefused' && e.message.includes('rss-galera-2') && e.message.includes(String(mark))), 'a Warning event BootstrapRefused');
+  const read = Object.fromEntries((rss.status?.memberStatus ?? []).map((m) => [m.name, m.sequence]));
+  assert.deepEqual(read, now, 'status.memberStatus shows the sequences read');
+  // Nothing is seeded while refused: no primary, no seed run, no server started.
+  await sleep(5_000);
+  rss = await getCluster(namespace, NAME);
+  assert.equal(condition(rss, 'Bootstrapped')?.reason, 'BootstrapRefused');
+  assert.equal(rss.status?.members?.primary?.length ?? 0, 0, 'no primary');
+  assert.equal(rss.status?.lastBootstrap?.pod, 'rss-galera-1', 'no new bootstrap recorded');
+  for (const pod of MEMBERS) {
+    assert.deepEqual(agentLog(namespace, pod).filter((l) => l.time >= second && ['seed', 'primary', 'secondary'].includes(l.verb)), [], `${pod}: nothing started since the lights-out`);
+    assert.deepEqual(serversUnder(c.podDir(namespace, pod)), [], `${pod}: no mariadbd runs`);
+  }
+
+  // The cluster's operator accepts the loss and names the pod to seed.
+  const overridden = Date.now();
+  c.kubectl(['-n', namespace, 'annotate', `rss/${NAME}`, `${ANNOTATION_SEED_OVERRIDE}=rss-galera-2`]);
+  rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, 'seeded from rss-galera-2 on the override, 3 primaries', (r) => r.status?.lastBootstrap?.pod === 'rss-galera-2' && allPrimaries(r), BOOT_TIMEOUT_MS));
+  t.diagnostic(`override → 3 primaries: ${seconds(overridden)}`);
+  assert.equal(rss.status?.lastBootstrap?.override, true);
+  assert.equal(rss.status?.lastBootstrap?.sequence, seq['rss-galera-2']);
+  assert.ok((await clusterEvents(namespace, NAME)).some((e) => e.reason === 'Seeded' && e.message.includes('rss-galera-2') && e.message.includes(ANNOTATION_SEED_OVERRIDE)), 'a Seeded event mentions the override');
+  await eventually('the override annotation to be removed', async () => !(await getCluster(namespace, NAME)).metadata.annotations?.[ANNOTATION_SEED_OVERRIDE], 30_000);
+  assert.ok(lastStartLog(namespace, 'rss-galera-1').includes('SST received'), 'the emptied member joined by a full state transfer');
+
+  // What survived is what rss-galera-2 held: rows 1–20, on every member; 21–30 (only on the lost volume) are gone.
+  for (const pod of MEMBERS) {
+    await expectSynced(namespace, pod, 3);
+    assert.deepEqual([...(await ids(namespace, pod))].sort((a, b) => a - b), range(1, 20), `${pod} holds the rows rss-galera-2 held`);
+  }
+  t.diagnostic(`rows written: 30; kept: 20 (1–20, what rss-galera-2 held); lost: 10 (21–30, only on rss-galera-1's lost volume), accepted by the override`);
+  t.diagnostic(`status.highestSequence after the override: ${rss.status?.highestSequence}; the new cluster's seqno: ${(await wsrepStatus(namespace, 'rss-galera-2')).get('wsrep_last_committed')}`);
+});
+
+test('galera resize 3→5→3 under writes: the new members join by SST, the removed ones stop cleanly before their pods go, the cluster stays Primary and no acknowledged row is lost', async (t) => {
+  const c = cluster();
+  const { namespace, operator } = await galeraCluster(t, 'galera-resize');
+
+  // The writer is a client of the members labelled rss-active-member=true (what a client Service selects).
+  let active: string[] = [...MEMBERS];
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      try {
+        const pods = await c.core.listNamespacedPod({ namespace, labelSelector: `app=${NAME},rss-active-member=true` });
+        active = pods.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name!).sort();
+      } catch { /* keep the last list */ }
+      await sleep(250);
+    }
+  })();
+  const writer = startWriter(namespace, () => active);
+  t.after(async () => { watching = false; await watcher; await writer.stop(); });
+  await writer.waitFor(30);
+
+  // wsrep_cluster_status and size on the members that stay, sampled all along.
+  const samples: { pod: string; status: string; size: number }[] = [];
+  let sampleErrors = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      await Promise.all(MEMBERS.map(async (pod) => {
+        try {
+          const s = await wsrepStatus(namespace, pod);
+          samples.push({ pod, status: s.get('wsrep_cluster_status') ?? '?', size: Number(s.get('wsrep_cluster_size')) });
+        } catch {
+          sampleErrors++;
+        }
+      }));
+      await sleep(250);
+    }
+  })();
+  t.after(async () => { sampling = false; await sampler; });
+
+  // Up: 3 → 5. The new members are empty: they join by SST and are Synced.
+  const up = Date.now();
+  c.kubectl(['-n', namespace, 'scale', `rss/${NAME}`, '--replicas=5']);
+  await orShowLog(t, operator, waitForCluster(namespace, NAME, '5 primaries', primaries(5), BOOT_TIMEOUT_MS));
+  t.diagnostic(`scale 3→5 (kubectl scale → 5 primaries): ${seconds(up)}`);
+  const added = [member(3), member(4)];
+  for (const pod of added) {
+    await expectSynced(namespace, pod, 5);
+    assert.ok(lastStartLog(namespace, pod).includes('SST received'), `${pod} joined by SST`);
+  }
+  const events = await clusterEvents(namespace, NAME);
+  for (const pod of added) assert.ok(events.some((e) => e.reason === 'MemberJoined' && e.message.startsWith(`${pod} joined`)), `${pod}: MemberJoined`);
+  await eventually('writes through the new members', () => added.every((pod) => (writer.through.get(pod) ?? 0) >= 3), 60_000, 100);
+  await expectAllRows(namespace, new Set(writer.acked), membersOf(5));
+
+  // Down: 5 → 3. The highest ordinals are stopped (the agent's clean shutdown), then their pods go.
+  const seen = new Map<string, number>(); // pod → the last time it was seen existing, not being deleted
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const at = Date.now();
+      try {
+        const pods = await c.core.listNamespacedPod({ namespace, labelSelector: `app=${NAME}` });
+        for (const p of pods.items) if (!p.metadata?.deletionTimestamp) seen.set(p.metadata!.name!, at);
+      } catch { /* next round */ }
+      await sleep(100);
+    }
+  })();
+  t.after(async () => { polling = false; await poller; });
+  const down = Date.now();
+  c.kubectl(['-n', namespace, 'scale', `rss/${NAME}`, '--replicas=3']);
+  await orShowLog(t, operator, waitForCluster(namespace, NAME, '3 primaries and 3 pods', (r) => allPrimaries(r) && r.status?.replicas === 3, BOOT_TIMEOUT_MS));
+  await eventually('the removed members\' pods to be gone', async () => (await c.core.listNamespacedPod({ namespace, labelSelector: `app=${NAME}` })).items.length === 3, 60_000, 200);
+  t.diagnostic(`scale 5→3 (kubectl scale → 3 primaries, 3 pods): ${seconds(down)}`);
+  polling = false;
+  await poller;
+
+  await writer.waitFor(20);
+  watching = false;
+  await watcher;
+  await writer.stop();
+  sampling = false;
+  await sampler;
+
+  // The removed members left cleanly, highest first, before their pods were removed: the stop ran and
+  // completed (a clean shutdown writes its seqno in grastate.dat; a server killed with its pod leaves -1).
+  const stopped = added.map((pod) => {
+    const line = agentLog(namespace, pod).find((l) => l.verb === 'stop' && l.text === 'stopped' && l.time >= down);
+    assert.ok(line, `${pod}: stop ran`);
+    assert.ok(grastateSeqno(namespace, pod) >= 0, `${pod}: mariadbd shut down cleanly (grastate.dat seqno ${grastateSeqno(namespace, pod)})`);
+    // Only a lower bound (the pods are listed every 100 ms): the grastate.dat seqno above is the proof.
+    t.diagnostic(`${pod}: its pod was last seen ${((seen.get(pod)! - line.time) / 1000).toFixed(1)} s after its stop completed`);
+    return line.time;
+  });
+  assert.ok(stopped[1]! < stopped[0]!, 'rss-galera-4 stopped before rss-galera-3');
+  const stopEvents = (await clusterEvents(namespace, NAME)).filter((e) => e.reason === 'MemberStopped');
+  for (const pod of added) assert.ok(stopEvents.some((e) => e.message.startsWith(`Stopped ${pod}:`) && e.message.includes('scaling down')), `${pod}: MemberStopped`);
+
+  for (const pod of MEMBERS) await expectSynced(namespace, pod, 3);
+  const sizes = samples.filter((s) => s.pod === member(0)).map((s) => s.size).filter((size, i, all) => i === 0 || size !== all[i - 1]);
+  assert.deepEqual(samples.filter((s) => s.status !== 'Primary'), [], 'the remaining members stay in the primary component throughout');
+  assert.ok(samples.some((s) => s.size === 5), 'the samples saw the 5 members');
+  t.diagnostic(`wsrep_cluster_size on ${member(0)}: ${sizes.join(' → ')} (${samples.length} samples of the 3 remaining members, all Primary; ${sampleErrors} unanswered)`);
+
+  await expectAllRows(namespace, writer.acked);
+  t.diagnostic(`rows acknowledged: ${writer.acked.size} (${added.map((p) => `${writer.through.get(p) ?? 0} through ${p}`).join(', ')}), lost: 0 (${writer.failures()} inserts failed)`);
 });
