@@ -1,0 +1,210 @@
+// The manual operations of `kubectl rss`, as annotation edits on the ReplicatedStatefulSet. Pure: given the
+// RSS as read, planAction says which annotations to set or remove and what to tell the user; the caller
+// sends the merge patch (with the resourceVersion it read, so two concurrent edits of the fenced list
+// cannot lose one another) and prints the messages.
+
+import {
+  ANNOTATION_FENCED,
+  ANNOTATION_PAUSED,
+  ANNOTATION_RESTART,
+  ANNOTATION_SEED_OVERRIDE,
+  ordinalOf,
+  podName,
+} from '../api/names.ts';
+import type { ReplicatedStatefulSet } from '../api/types.ts';
+
+/** A failure to report as `error: <message>` with exit code 1. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+export const ACTIONS = ['seed', 'fence', 'unfence', 'restart', 'pause', 'resume'] as const;
+export type Action = (typeof ACTIONS)[number];
+/** Actions on one member; the others act on the whole cluster. */
+export const MEMBER_ACTIONS: readonly Action[] = ['seed', 'fence', 'unfence', 'restart'];
+
+// ---------------------------------------------------------------------------------------------------
+// The fenced list: comma-separated pod names
+
+/** The names in a comma-separated annotation value, trimmed, without empties or repeats, in order. */
+export function parseList(value: string | undefined | null): string[] {
+  if (!value) return [];
+  const names: string[] = [];
+  for (const part of value.split(',')) {
+    const name = part.trim();
+    if (name !== '' && !names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+/** The annotation value for a list; null (remove the annotation) when it is empty. */
+export function formatList(names: readonly string[]): string | null {
+  return names.length > 0 ? names.join(',') : null;
+}
+
+/** Adds a name at the end; unchanged when it is already there. */
+export function addToList(value: string | undefined | null, name: string): { value: string | null; changed: boolean } {
+  const names = parseList(value);
+  if (names.includes(name)) return { value: formatList(names), changed: false };
+  return { value: formatList([...names, name]), changed: true };
+}
+
+/** Removes a name; unchanged when it is not there. The value is null when the list becomes empty. */
+export function removeFromList(value: string | undefined | null, name: string): { value: string | null; changed: boolean } {
+  const names = parseList(value);
+  if (!names.includes(name)) return { value: formatList(names), changed: false };
+  return { value: formatList(names.filter((n) => n !== name)), changed: true };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Plans
+
+export interface ActionPlan {
+  /** Annotations to set (a value) or remove (null); empty when there is nothing to change. */
+  annotations: Record<string, string | null>;
+  /** What to tell the user, one line each, printed after the patch succeeded. */
+  messages: string[];
+  /** Exit code once the patch is made: 1 when the request cannot take effect (resume while spec.paused). */
+  exitCode: 0 | 1;
+}
+
+export interface ActionTarget {
+  rss: ReplicatedStatefulSet;
+  /** The member pod, for member actions. */
+  pod?: string;
+  /** Whether that pod exists now (a member beyond spec.replicas is still one while its pod exists). */
+  podExists?: boolean;
+}
+
+function subject(rss: ReplicatedStatefulSet): string {
+  return `ReplicatedStatefulSet "${rss.metadata.name}" in namespace "${rss.metadata.namespace}"`;
+}
+
+/** `rss-x-0`, `rss-x-0, rss-x-1` or `rss-x-0 … rss-x-4`. */
+function memberRange(name: string, replicas: number): string {
+  if (replicas <= 0) return 'none: replicas is 0';
+  if (replicas <= 2) return Array.from({ length: replicas }, (_, i) => podName(name, i)).join(', ');
+  return `${podName(name, 0)} … ${podName(name, replicas - 1)}`;
+}
+
+/** Throws unless `pod` is a member of the cluster: one of its ordinals, wanted, recorded, or with a pod. */
+export function checkMember(rss: ReplicatedStatefulSet, pod: string, podExists: boolean): void {
+  const name = rss.metadata.name ?? '';
+  const replicas = rss.spec?.replicas ?? 3;
+  const ordinal = ordinalOf(pod, name);
+  const recorded = (rss.status?.memberStatus ?? []).some((m) => m.name === pod);
+  if (ordinal !== undefined && (ordinal < replicas || recorded || podExists)) return;
+  throw new CliError(`${pod} is not a member of ${subject(rss)} (its members are ${memberRange(name, replicas)})`);
+}
+
+function primariesRunning(rss: ReplicatedStatefulSet): string[] {
+  return rss.status?.members?.primary ?? (rss.status?.memberStatus ?? []).filter((m) => m.role === 'primary').map((m) => m.name);
+}
+
+/** What an action changes and says. Throws CliError when it cannot be done (not a member, not fenced, …). */
+export function planAction(action: Action, target: ActionTarget): ActionPlan {
+  const { rss } = target;
+  const name = rss.metadata.name ?? '';
+  const ns = rss.metadata.namespace ?? '';
+  const annotations = rss.metadata.annotations ?? {};
+  const fenced = parseList(annotations[ANNOTATION_FENCED]);
+  const nsFlag = ` -n ${ns}`;
+
+  if (action === 'pause') {
+    const lines: string[] = [];
+    let change: Record<string, string | null> = {};
+    if (annotations[ANNOTATION_PAUSED] === 'true') {
+      lines.push(`${name} is already paused by the ${ANNOTATION_PAUSED} annotation: nothing to change.`);
+    } else {
+      change = { [ANNOTATION_PAUSED]: 'true' };
+      lines.push(`${name} paused (${ANNOTATION_PAUSED}=true): the operator runs no command and starts, stops or replaces no member until \`kubectl rss resume ${name}${nsFlag}\`.`);
+    }
+    if (rss.spec?.paused === true) lines.push('spec.paused is true as well: resuming will also need the spec changed.');
+    return { annotations: change, messages: lines, exitCode: 0 };
+  }
+
+  if (action === 'resume') {
+    const lines: string[] = [];
+    let change: Record<string, string | null> = {};
+    if (annotations[ANNOTATION_PAUSED] !== undefined) {
+      change = { [ANNOTATION_PAUSED]: null };
+      lines.push(`${ANNOTATION_PAUSED} annotation removed from ${name}.`);
+    }
+    if (rss.spec?.paused === true) {
+      lines.push(
+        `${name} stays paused because spec.paused is true; this command does not edit the spec. Set it to false where the spec is kept, or: kubectl patch rss/${name}${nsFlag} --type=merge -p '{"spec":{"paused":false}}'`,
+      );
+      return { annotations: change, messages: lines, exitCode: 1 };
+    }
+    lines.push(annotations[ANNOTATION_PAUSED] === undefined ? `${name} is not paused: nothing to change.` : `${name} resumed: the operator manages the application again.`);
+    return { annotations: change, messages: lines, exitCode: 0 };
+  }
+
+  const pod = target.pod;
+  if (pod === undefined) throw new CliError(`${action} needs a member pod`);
+
+  if (action === 'unfence') {
+    // Checked before membership, so a stale entry (a member since removed) can still be taken off.
+    const edit = removeFromList(annotations[ANNOTATION_FENCED], pod);
+    if (!edit.changed) {
+      throw new CliError(`${pod} is not fenced in ${subject(rss)} (fenced: ${fenced.length > 0 ? fenced.join(', ') : 'none'})`);
+    }
+    return {
+      annotations: { [ANNOTATION_FENCED]: edit.value },
+      messages: [
+        `${pod} unfenced${edit.value === null ? ` (no member is fenced now: ${ANNOTATION_FENCED} removed)` : ` (still fenced: ${edit.value})`}: the operator manages it again, and it rejoins the cluster.`,
+      ],
+      exitCode: 0,
+    };
+  }
+
+  checkMember(rss, pod, target.podExists === true);
+
+  if (action === 'fence') {
+    const edit = addToList(annotations[ANNOTATION_FENCED], pod);
+    if (!edit.changed) return { annotations: {}, messages: [`${pod} is already fenced: nothing to change.`], exitCode: 0 };
+    return {
+      annotations: { [ANNOTATION_FENCED]: edit.value },
+      messages: [
+        `${pod} fenced (${ANNOTATION_FENCED}=${edit.value}): the operator runs stop on it once, then leaves the member and its pod alone — no status, no restart, no replacement, never seeded — until \`kubectl rss unfence ${name} ${pod}${nsFlag}\`.`,
+      ],
+      exitCode: 0,
+    };
+  }
+
+  if (action === 'restart') {
+    const pending = annotations[ANNOTATION_RESTART];
+    if (pending === pod) return { annotations: {}, messages: [`A restart of ${pod} is already pending: nothing to change.`], exitCode: 0 };
+    if (pending) {
+      throw new CliError(`a restart of ${pending} is still pending on ${subject(rss)}; wait until the operator has carried it out (it removes the ${ANNOTATION_RESTART} annotation once the stop ran), then ask again`);
+    }
+    const lines = [`Restart of ${pod} requested (${ANNOTATION_RESTART}=${pod}): the operator runs stop on it, removes the annotation, and the member rejoins.`];
+    if (fenced.includes(pod)) lines.push(`${pod} is fenced: the operator leaves it alone until it is unfenced.`);
+    if (rss.spec?.paused === true || annotations[ANNOTATION_PAUSED] === 'true') lines.push(`${name} is paused: the restart happens once it is resumed.`);
+    return { annotations: { [ANNOTATION_RESTART]: pod }, messages: lines, exitCode: 0 };
+  }
+
+  // seed
+  if (fenced.includes(pod)) {
+    throw new CliError(`${pod} is fenced in ${subject(rss)}, and fenced members are never seeded; unfence it first: kubectl rss unfence ${name} ${pod}${nsFlag}`);
+  }
+  const previous = annotations[ANNOTATION_SEED_OVERRIDE];
+  if (previous === pod) return { annotations: {}, messages: [`${pod} is already the seed override: nothing to change.`], exitCode: 0 };
+  const lines = [
+    `Seed override set (${ANNOTATION_SEED_OVERRIDE}=${pod})${previous ? `, replacing ${previous}` : ''}.`,
+    `It only matters when no primary runs: at the next bootstrap the operator seeds ${pod} even if its sequence is below the high-water mark or other members' sequences are unknown, then removes the annotation. Data that other members hold beyond ${pod}'s is lost.`,
+  ];
+  const record = (rss.status?.memberStatus ?? []).find((m) => m.name === pod);
+  const highest = rss.status?.highestSequence;
+  if (record && typeof record.sequence === 'number' && highest !== undefined && record.sequence < highest) {
+    lines.push(`${pod} last reported sequence ${record.sequence}; the highest recorded in this cluster is ${highest}.`);
+  }
+  const primaries = primariesRunning(rss);
+  if (primaries.length > 0) lines.push(`A primary runs now (${primaries.join(', ')}): nothing happens until the cluster has to bootstrap again.`);
+  return { annotations: { [ANNOTATION_SEED_OVERRIDE]: pod }, messages: lines, exitCode: 0 };
+}
+
+/** The merge patch for a plan, guarded by the resourceVersion the plan was made from. */
+export function annotationPatch(plan: ActionPlan, resourceVersion: string | undefined): { metadata: { annotations: Record<string, string | null>; resourceVersion?: string } } {
+  return { metadata: { annotations: plan.annotations, ...(resourceVersion ? { resourceVersion } : {}) } };
+}
