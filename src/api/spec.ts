@@ -72,6 +72,8 @@ export interface ResolvedSpec {
 
 export const DEFAULT_REPLICAS = 3;
 export const DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
+/** How often a running primary's sequence is read for the high-water mark, unless spec.sequenceInterval says. */
+export const DEFAULT_SEQUENCE_INTERVAL_MS = 5 * 60_000;
 export const DEFAULT_FAILURE_THRESHOLD = 3;
 export const DEFAULT_TIMEOUT_MS: Readonly<Record<CommandName, number>> = {
   sequence: 60_000,
@@ -175,6 +177,11 @@ function resolve(obj: unknown): SpecResult {
   // durations, threshold, paused
   const statusIntervalMs = duration(c, 'spec.reconcileInterval', spec['reconcileInterval'], DEFAULT_RECONCILE_INTERVAL_MS, MIN_RECONCILE_INTERVAL_MS);
   const failureThreshold = wholeNumber(c, 'spec.failureThreshold', spec['failureThreshold'], 1, DEFAULT_FAILURE_THRESHOLD);
+  // 0 turns the running reads off; anything else is a duration of at least the minimum interval.
+  const sequenceRaw = spec['sequenceInterval'];
+  const sequenceIntervalMs = !absent(sequenceRaw) && isZeroDuration(sequenceRaw)
+    ? 0
+    : duration(c, 'spec.sequenceInterval', sequenceRaw, DEFAULT_SEQUENCE_INTERVAL_MS, MIN_RECONCILE_INTERVAL_MS);
   const paused = bool(c, 'spec.paused', spec['paused'], false);
 
   // the pod
@@ -240,7 +247,7 @@ function resolve(obj: unknown): SpecResult {
     if (c.problems.length === 0) c.problem('spec', 'could not be read'); // unreachable: every undefined above recorded a problem
     return { ok: false, problems: c.problems };
   }
-  if (statusIntervalMs === undefined || failureThreshold === undefined || paused === undefined) {
+  if (statusIntervalMs === undefined || failureThreshold === undefined || paused === undefined || sequenceIntervalMs === undefined) {
     return { ok: false, problems: c.problems };
   }
 
@@ -250,6 +257,7 @@ function resolve(obj: unknown): SpecResult {
     hasSeedCommand: commands.seed !== undefined,
     hasSecondaryCommand: hasSecondary,
     statusIntervalMs,
+    sequenceIntervalMs,
     failureThreshold,
     paused: paused || pausedByAnnotation,
     fenced,
@@ -288,6 +296,14 @@ function bool(c: Collector, field: string, v: unknown, dflt: boolean): boolean |
     return undefined;
   }
   return v;
+}
+
+function isZeroDuration(v: unknown): boolean {
+  try {
+    return parseDuration(v) === 0;
+  } catch {
+    return false;
+  }
 }
 
 function duration(c: Collector, field: string, v: unknown, dflt: number, min: number): number | undefined {

@@ -97,6 +97,8 @@ export interface ReplicatedStatefulSetSpec {
   paused?: boolean;
   /** New: consecutive failures of a member before its pod is replaced. Default 3. */
   failureThreshold?: number;
+  /** New: how often a running primary's sequence is read for the high-water mark; 0 = never. Default "5m". */
+  sequenceInterval?: DurationValue;
   pod: PodPolicy;
   /** Ports of the headless Service. */
   servicePorts?: V1ServicePort[];

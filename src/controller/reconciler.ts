@@ -23,7 +23,7 @@ import {
 } from '../api/names.ts';
 import { describeProblems, resolveSpec, type ResolvedSpec, type SpecProblem } from '../api/spec.ts';
 import type { MemberStatus, ReplicatedStatefulSet, ReplicatedStatefulSetStatus, RolloutStatus, StatusCondition } from '../api/types.ts';
-import { decide, recordChange, recordRead, describeFailure, succeeded } from '../engine/index.ts';
+import { decide, markFromRead, recordChange, recordRead, describeFailure, succeeded } from '../engine/index.ts';
 import type { ChangeAction, CommandOutcome, Condition, MemberObservation, MemberRecord, Observation, Plan, PodView, ReadAction, RolloutHalt, RolloutProgress } from '../engine/types.ts';
 import type { EventRecorder, EventType } from '../kube/events.ts';
 import type { ExecRequest } from '../kube/exec.ts';
@@ -72,6 +72,8 @@ interface ClusterMemory {
   lastStatusText?: string;
   /** Hash of the StatefulSet built for this spec generation and size (building it is the costly part). */
   statefulSetHash?: { key: string; hash: string };
+  /** When a running primary's sequence was last read for the high-water mark. */
+  runningSequenceAt?: number;
   /** The halt of the rolling update, as last decided (loaded from status after a restart). */
   rolloutHalt?: RolloutHalt;
   /**
@@ -223,6 +225,7 @@ export class Reconciler {
     const updateRevision = updateRevisionOf(sts);
     if (updateRevision !== undefined) observation.updateRevision = updateRevision;
     if (memory.rolloutHalt !== undefined) observation.rolloutHalt = memory.rolloutHalt;
+    if (memory.runningSequenceAt !== undefined) observation.runningSequenceAt = memory.runningSequenceAt;
     return { observation, pods };
   }
 
@@ -344,6 +347,16 @@ export class Reconciler {
   }
 
   private async runRead(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, read: ReadAction): Promise<void> {
+    if (read.kind === 'runningSequence') {
+      const command = spec.commands.sequence;
+      const outcome = await this.runCommand(rss, spec, read.member, 'sequence', [...command.argv, ...this.peers(rss, memory, read.member)], command.timeoutMs);
+      memory.runningSequenceAt = Date.now();
+      const value = markFromRead(outcome);
+      // An application whose sequence cannot answer while running simply leaves the mark where it is.
+      if (value === null) this.d.log.debug({ rss: `${rss.metadata.namespace}/${rss.metadata.name}`, member: read.member }, 'no sequence from a running primary');
+      else if (memory.highestSequence === undefined || value > memory.highestSequence) memory.highestSequence = value;
+      return;
+    }
     const command = spec.commands[read.kind];
     const outcome = await this.runCommand(rss, spec, read.member, read.kind, [...command.argv, ...this.peers(rss, memory, read.member)], command.timeoutMs);
     const before = memory.records.get(read.member) ?? { name: read.member, role: 'unknown' as const, failures: 0, seedFailures: 0 };
@@ -414,6 +427,12 @@ export class Reconciler {
           return { ok };
         }
         const how = change.override ? ` on the ${ANNOTATION_SEED_OVERRIDE} annotation` : '';
+        if (change.override) {
+          // The person accepted this member's data as the cluster's: the mark starts again from it, so the
+          // old history's higher numbers do not refuse every later bootstrap.
+          // (0 when the seeded member's sequence was unknown: nothing can be below it.)
+          memory.highestSequence = change.sequence ?? 0;
+        }
         this.event(rss, 'Normal', 'Seeded', `Started a new cluster from ${member} (sequence ${change.sequence ?? 'unknown'})${how}`);
         if (change.override) await this.clearSeedOverride(rss);
         return { ok, bootstrap: { pod: member, sequence: change.sequence, time: new Date().toISOString(), override: change.override } };

@@ -115,8 +115,16 @@ function knownSequence(rec: MemberRecord): number | undefined {
   return typeof rec.sequence === 'number' ? rec.sequence : undefined;
 }
 
-function highestOf(recorded: number | undefined, records: MemberRecord[]): number | undefined {
+/**
+ * The high-water mark after this observation: the recorded one, raised by the sequences read from stopped
+ * members. While a primary runs, only removed members count (read before they go): a joiner's sequence
+ * describes data it is about to replace with the running cluster's, and must not raise the mark — after
+ * a seed by override, the old history's numbers would otherwise come back and refuse every later bootstrap.
+ */
+function highestOf(recorded: number | undefined, members: Member[], replicas: number): number | undefined {
   let highest = recorded;
+  const primaryRuns = members.some(isRunningPrimary);
+  const records = members.filter((m) => !primaryRuns || m.ordinal >= replicas).map((m) => m.rec);
   for (const rec of records) {
     const seq = knownSequence(rec);
     if (seq !== undefined && (highest === undefined || seq > highest)) highest = seq;
@@ -194,14 +202,30 @@ function statusProbes(ctx: Context): Step | undefined {
         ? m.rec.role === 'unknown'
         : m.rec.role === 'unknown' || m.rec.lastStatusAt === undefined || ctx.now - m.rec.lastStatusAt >= ctx.interval),
   );
-  if (due.length === 0) return undefined;
+  const markRead = runningSequenceRead(ctx);
+  if (due.length === 0 && markRead === undefined) return undefined;
   const urgent = due.some((m) => m.rec.role === 'unknown' || m.rec.lastStatusAt === undefined);
-  return {
-    type: 'reads',
-    reads: due.map((m) => ({ kind: 'status', member: m.name })),
-    reason: urgent ? 'Probing' : 'PeriodicProbe',
-    message: `running status on ${nameList(due.map((m) => m.name))}`,
-  };
+  const reads: ReadAction[] = due.map((m) => ({ kind: 'status', member: m.name }));
+  if (markRead !== undefined) reads.push(markRead);
+  const what = [
+    ...(due.length > 0 ? [`running status on ${nameList(due.map((m) => m.name))}`] : []),
+    ...(markRead !== undefined ? [`reading the sequence of ${markRead.member} for the high-water mark`] : []),
+  ];
+  return { type: 'reads', reads, reason: urgent ? 'Probing' : 'PeriodicProbe', message: what.join('; ') };
+}
+
+/**
+ * The high-water mark follows the running cluster: every sequenceInterval the sequence of one running
+ * primary (the lowest ordinal whose status passed) is read, so that a lights-out followed by lost volumes
+ * is refused even when no member was stopped cleanly in between.
+ */
+function runningSequenceRead(ctx: Context): ReadAction | undefined {
+  const every = ctx.policy.sequenceIntervalMs;
+  if (!(every > 0)) return undefined;
+  const last = ctx.observation.runningSequenceAt;
+  if (last !== undefined && ctx.now - last < every) return undefined;
+  const primary = ctx.members.find((m) => isRunningPrimary(m) && !m.fenced && m.rec.lastStatusAt !== undefined);
+  return primary === undefined ? undefined : { kind: 'runningSequence', member: primary.name };
 }
 
 function fencing(ctx: Context): Step | undefined {
@@ -626,9 +650,11 @@ function statefulSetSize(ctx: Context): { size: number; shrinkHeld: boolean } {
 function nextProbeMs(ctx: Context): number {
   let next = ctx.interval;
   for (const m of ctx.members) {
-    if (!m.running || m.rec.lastStatusAt === undefined) continue;
+    if (!m.running || m.rec.lastStatusAt === undefined || m.fenced) continue;
     next = Math.min(next, m.rec.lastStatusAt + ctx.interval - ctx.now);
   }
+  const markAt = ctx.observation.runningSequenceAt;
+  if (ctx.policy.sequenceIntervalMs > 0 && markAt !== undefined) next = Math.min(next, markAt + ctx.policy.sequenceIntervalMs - ctx.now);
   return clampRequeue(next, ctx.interval);
 }
 
@@ -841,7 +867,7 @@ export function decide(policy: ClusterPolicy, observation: Observation): Plan {
     members,
     wanted: members.filter((m) => m.wanted),
     unlisted,
-    highestSequence: highestOf(observation.highestSequence, records),
+    highestSequence: highestOf(observation.highestSequence, members, replicas),
     notes: [],
     rollout: undefined,
   };

@@ -4,6 +4,7 @@ export { decide, normaliseRecord, SEED_OVERRIDE_ANNOTATION, MIN_REQUEUE_MS, WAIT
 export {
   recordRead,
   recordChange,
+  markFromRead,
   parseSequence,
   roleFromStatus,
   freshRecord,

@@ -35,6 +35,11 @@ export function roleFromStatus(exitCode: number | null, hasSecondaryCommand: boo
   }
 }
 
+/** What a `runningSequence` read adds to the high-water mark: the sequence, or null when unknown (ignored). */
+export function markFromRead(outcome: CommandOutcome): number | null {
+  return succeeded(outcome) ? parseSequence(outcome.stdout) : null;
+}
+
 /** A fresh record for a member: nothing known, counters at zero. */
 export function freshRecord(name: string, role: Role, podUid?: string): MemberRecord {
   const record: MemberRecord = { name, role, failures: 0, seedFailures: 0 };
@@ -140,6 +145,9 @@ export function recordRead(
       lastError: describeFailure('status', outcome),
     };
   }
+
+  // A running primary's sequence feeds only the high-water mark (markFromRead); the record is untouched.
+  if (action.kind === 'runningSequence') return record;
 
   // sequence
   const sequence = succeeded(outcome) ? parseSequence(outcome.stdout) : null;

@@ -16,6 +16,11 @@ export interface ClusterPolicy {
   hasSecondaryCommand: boolean;
   /** How often each member's `status` command runs. */
   statusIntervalMs: number;
+  /**
+   * How often the sequence of one running primary is read to keep the high-water mark current (0: never;
+   * the mark then moves only with reads of stopped members).
+   */
+  sequenceIntervalMs: number;
   /** Consecutive failures (failed join, failed status after restart) before the pod is replaced. */
   failureThreshold: number;
   /** Take no action on the application. */
@@ -90,6 +95,8 @@ export interface Observation {
   updateRevision?: string;
   /** The recorded halt of the rolling update, if any. */
   rolloutHalt?: RolloutHalt;
+  /** When a running primary's sequence was last read for the high-water mark (ms since epoch; in memory only). */
+  runningSequenceAt?: number;
 }
 
 /** A member whose failure on a new revision halted the rolling update. */
@@ -116,7 +123,9 @@ export interface RolloutProgress {
 /** Read-only probes: safe to run in parallel, results are recorded before any decision that needs them. */
 export type ReadAction =
   | { kind: 'status'; member: string }
-  | { kind: 'sequence'; member: string };
+  | { kind: 'sequence'; member: string }
+  /** The sequence of a running primary: it only raises the high-water mark; the member's record is untouched. */
+  | { kind: 'runningSequence'; member: string };
 
 /** Why a member is stopped or its pod deleted; the executor names it in Events and clears one-shot requests. */
 export type ChangeCause = 'failure' | 'scaleDown' | 'bootstrap' | 'balance' | 'fence' | 'restart' | 'rollout';

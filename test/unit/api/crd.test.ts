@@ -89,7 +89,7 @@ describe('deploy/crd.yaml', () => {
     const patterns = [...nodes(root, '')].filter(([p, s]) => s.pattern && !p.startsWith('.metadata'));
     assert.deepEqual(
       patterns.map(([p]) => p).sort(),
-      ['.spec.reconcileInterval', ...COMMAND_NAMES.map((c) => `.spec.pod.commands.${c}.timeout`)].sort(),
+      ['.spec.reconcileInterval', '.spec.sequenceInterval', ...COMMAND_NAMES.map((c) => `.spec.pod.commands.${c}.timeout`)].sort(),
     );
     for (const [p, s] of patterns) {
       assert.equal(s.pattern, DURATION_PATTERN, p);

@@ -40,6 +40,7 @@ describe('resolveSpec: the original README example', () => {
       failureThreshold: 3,
       paused: false,
       fenced: [],
+      sequenceIntervalMs: 300_000,
     });
     assert.deepEqual(spec.commands, {
       sequence: { argv: ['/sequence.sh'], timeoutMs: 60_000 },

@@ -394,11 +394,30 @@ describe('records', () => {
     assert.deepEqual(decide(policy(), observation(members)).records.map((r) => r.name), [name(0), name(1), name(2)]);
   });
 
-  it('plan.highestSequence is the maximum of the mark and every known sequence', () => {
-    const members = [member(0, { role: 'primary' }), member(1, { sequence: 12 }), member(2, { sequence: null })];
-    assert.equal(decide(policy(), observation(members, { highestSequence: 10 })).highestSequence, 12);
-    assert.equal(decide(policy(), observation(members, { highestSequence: 20 })).highestSequence, 20);
+  it('plan.highestSequence is the maximum of the mark and every known sequence read while no primary runs', () => {
+    const down = [member(0, { sequence: 3 }), member(1, { sequence: 12 }), member(2, { sequence: null })];
+    assert.equal(decide(policy(), observation(down, { highestSequence: 10 })).highestSequence, 12);
+    assert.equal(decide(policy(), observation(down, { highestSequence: 20 })).highestSequence, 20);
     assert.equal(decide(policy(), observation([member(0, { role: 'primary' })], { statefulSetReplicas: 1 })).highestSequence, undefined);
+  });
+
+  it('while a primary runs, a joiner’s sequence does not raise the mark; a removed member’s does', () => {
+    const members = [member(0, { role: 'primary' }), member(1, { sequence: 40 }), member(2, { role: 'primary' })];
+    assert.equal(decide(policy(), observation(members, { highestSequence: 26 })).highestSequence, 26);
+    const removed = [member(0, { role: 'primary' }), member(1, { role: 'primary' }), member(2, { sequence: 30 })];
+    assert.equal(decide(policy({ replicas: 2 }), observation(removed, { highestSequence: 26 })).highestSequence, 30);
+  });
+
+  it('reads one running primary’s sequence every sequenceInterval, with the status probes', () => {
+    const members = [member(0, { role: 'primary' }), member(1, { role: 'primary' })];
+    const p = policy({ replicas: 2, sequenceIntervalMs: 60_000 });
+    const first = decide(p, observation(members));
+    assert.deepEqual(first.reads, [{ kind: 'runningSequence', member: name(0) }]);
+    const later = decide(p, observation(members, { runningSequenceAt: NOW - 10_000 }));
+    assert.deepEqual(later.reads, []);
+    assert.ok(later.requeueAfterMs <= 50_000);
+    const off = decide(policy({ replicas: 2, sequenceIntervalMs: 0 }), observation(members));
+    assert.deepEqual(off.reads, []);
   });
 });
 

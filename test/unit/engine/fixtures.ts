@@ -24,6 +24,7 @@ export function policy(over: Partial<ClusterPolicy> = {}): ClusterPolicy {
     hasSeedCommand: true,
     hasSecondaryCommand: false,
     statusIntervalMs: INTERVAL,
+    sequenceIntervalMs: 0,
     failureThreshold: 3,
     paused: false,
     fenced: [],
