@@ -181,6 +181,9 @@ export class Reconciler {
         return {};
       }
       return await this.reconcileValid(rss, resolved.spec);
+    } catch (error) {
+      if (error instanceof ExecUnavailableError) await this.reportExecUnavailable(rss, error);
+      throw error;
     } finally {
       await this.flushEvents(namespace, name);
       this.d.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
@@ -625,6 +628,26 @@ export class Reconciler {
       this.event(rss, 'Normal', 'RollingUpdate', `Rolling update to revision ${now.revision} resumed: ${counts}`);
     } else if (now.state === 'Complete' && before !== undefined && before.state !== 'Complete') {
       this.event(rss, 'Normal', 'RolloutComplete', `Rolling update complete: ${counts}${now.skipped?.length ? ` (fenced, not updated: ${now.skipped.join(', ')})` : ''}`);
+    }
+  }
+
+  /**
+   * The operator cannot run commands at all (exec refused, transport down): say so in Progressing, so that
+   * `kubectl get rss -o yaml` shows why nothing moves; the rest of the status is left as it was.
+   */
+  private async reportExecUnavailable(rss: ReplicatedStatefulSet, error: ExecUnavailableError): Promise<void> {
+    const condition: Condition = {
+      type: 'Progressing',
+      status: 'False',
+      reason: 'ExecFailed',
+      message: `${error.message}; nothing is decided about the members until commands can run (retried with backoff; check the operator's RBAC for pods/exec and the pods' state)`,
+    };
+    const [stamped] = this.withTransitionTimes(rss, [condition]);
+    const kept = (rss.status?.conditions ?? []).filter((c) => c.type !== 'Progressing');
+    try {
+      await this.patchStatus(rss, { ...rss.status, conditions: [...kept, stamped!] });
+    } catch (patchError) {
+      this.d.log.warn({ err: describeError(patchError) }, 'could not report the exec failure in status');
     }
   }
 

@@ -7,12 +7,13 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join, relative } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { repoRoot } from '../../controlplane/localcluster.ts';
 import { cluster, testNamespace } from '../support/cluster.ts';
+import { canI as canIAs, refusals as refusalsIn, serviceAccountKubeconfig, serviceAccountUser } from '../support/serviceaccount.ts';
 import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator } from '../support/operator.ts';
 
 const deployDir = join(repoRoot, 'deploy');
@@ -45,20 +46,9 @@ function inNamespace(text: string, namespace: string): string {
   return text.replace(/^(\s*namespace: )rss-operator$/gm, `$1${namespace}`);
 }
 
-function serviceAccount(namespace: string): string {
-  return `system:serviceaccount:${namespace}:rss-operator`;
-}
-
-/** `kubectl auth can-i` as the operator's ServiceAccount: true for "yes" (exit 0), false for "no" (exit 1). */
+/** `kubectl auth can-i` as the operator's ServiceAccount. */
 function canI(namespace: string, args: string[]): boolean {
-  try {
-    cluster().kubectl(['auth', 'can-i', `--as=${serviceAccount(namespace)}`, ...args]);
-    return true;
-  } catch (error) {
-    const e = error as { status?: number; stdout?: string; stderr?: string };
-    if (e.status === 1 && /^no\b/m.test(e.stdout ?? '')) return false;
-    throw new Error(`kubectl auth can-i ${args.join(' ')} failed: ${e.stderr ?? String(error)}`);
-  }
+  return canIAs(serviceAccountUser(namespace, 'rss-operator'), args);
 }
 
 const allPrimaries = (rss: ReplicatedStatefulSet) => (rss.status?.members?.primary?.length ?? 0) === 3 && rss.status?.phase === 'Running';
@@ -215,36 +205,11 @@ test('RBAC: the ServiceAccount may do everything the operator does, and not more
   assert.deepEqual(granted, [], 'denied');
 });
 
-/** A kubeconfig that authenticates as the ServiceAccount with a short-lived token, and nothing else. */
-function serviceAccountKubeconfig(t: TestContext, namespace: string): string {
-  const c = cluster();
-  const token = c.kubectl(['create', 'token', 'rss-operator', '-n', namespace, '--duration=1h']).trim();
-  const server = c.kubeConfig.getCurrentCluster()!;
-  const caData = server.caData ?? (server.caFile ? readFileSync(server.caFile).toString('base64') : undefined);
-  assert.ok(caData, 'the admin kubeconfig names the cluster CA');
-  const dir = mkdtempSync(join(tmpdir(), 'rss-sa-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'kubeconfig');
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'local', cluster: { server: server.server, 'certificate-authority-data': caData } }],
-      users: [{ name: 'rss-operator', user: { token } }],
-      contexts: [{ name: 'rss-operator', context: { cluster: 'local', user: 'rss-operator', namespace } }],
-      'current-context': 'rss-operator',
-    }),
-    { mode: 0o600 },
-  );
-  return file;
-}
-
 test('RBAC is enough for the real thing: the operator, as the ServiceAccount, runs a cluster, replaces a failed member, releases its Lease', async (t) => {
   const c = cluster();
   const namespace = await testNamespace(t, 'deploy-run');
   c.kubectl(['apply', '-f', '-'], inNamespace(readDeploy('rbac.yaml'), namespace));
-  const kubeconfig = serviceAccountKubeconfig(t, namespace);
+  const kubeconfig = serviceAccountKubeconfig(t, namespace, 'rss-operator');
   // The kubeconfig really is the ServiceAccount: it cannot read Secrets.
   assert.throws(() => c.kubectl(['--kubeconfig', kubeconfig, 'get', 'secrets', '-n', namespace]), /forbidden/i);
 
@@ -271,7 +236,7 @@ test('RBAC is enough for the real thing: the operator, as the ServiceAccount, ru
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   // A refusal shows as "… is forbidden: User … cannot …" from the REST calls, and as "Unexpected server
   // response: 403" from the exec WebSocket (which says nothing more).
-  const refusals = () => log().split('\n').filter((line) => /forbidden|(server response|HTTP-Code): 403\b/i.test(line));
+  const refusals = () => refusalsIn(log());
   const noRefusals = () => assert.deepEqual(refusals(), [], `the operator was refused something (full log: ${logFile})`);
   /** Polls `probe` until it gives a value; fails at once when the operator logs a refusal. */
   const until = async <T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> => {
@@ -350,7 +315,7 @@ test('an exec the operator may not run is reported and retried with backoff, nev
     doc.kind === 'Role' ? { ...doc, rules: (doc.rules as PolicyRule[]).filter((r) => !(r.resources ?? []).includes('pods/exec')) } : doc,
   );
   c.kubectl(['apply', '-f', '-'], withoutExec.map((d) => stringify(d)).join('---\n'));
-  startOperator(t, namespace, ['--kubeconfig', serviceAccountKubeconfig(t, namespace)]);
+  startOperator(t, namespace, ['--kubeconfig', serviceAccountKubeconfig(t, namespace, 'rss-operator')]);
   await createCluster(namespace, loadManifest('examples/dummy/cluster.yaml'));
 
   const event = await (async () => {
@@ -364,6 +329,16 @@ test('an exec the operator may not run is reported and retried with backoff, nev
   })();
   assert.equal(event.type, 'Warning');
   assert.match(event.message, /forbidden/);
+  const progressing = await (async () => {
+    for (let i = 0; i < 100; i++) {
+      const found = (await getCluster(namespace, 'example')).status?.conditions?.find((x) => x.type === 'Progressing');
+      if (found?.reason === 'ExecFailed') return found;
+      await sleep(200);
+    }
+    assert.fail('Progressing never said ExecFailed');
+  })();
+  assert.equal(progressing.status, 'False');
+  assert.match(progressing.message, /could not run status in rss-example-\d: .*forbidden/);
   const before = (await c.core.listNamespacedPod({ namespace })).items.map((p) => p.metadata?.uid).sort();
   assert.equal(before.length, 3);
   await sleep(5000);
