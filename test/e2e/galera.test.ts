@@ -234,6 +234,84 @@ async function expectAllRows(namespace: string, acked: Set<number>, members = ME
   }
 }
 
+/**
+ * The members labelled rss-active-member=true (what a client Service selects), listed every 250 ms: the
+ * writers' view of where to send rows.
+ */
+function watchActiveMembers(t: TestContext, namespace: string) {
+  const c = cluster();
+  let active: string[] = [...MEMBERS];
+  let watching = true;
+  const done = (async () => {
+    while (watching) {
+      try {
+        const pods = await c.core.listNamespacedPod({ namespace, labelSelector: `app=${NAME},rss-active-member=true` });
+        active = pods.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name!).sort();
+      } catch { /* keep the last list */ }
+      await sleep(250);
+    }
+  })();
+  const stop = async () => { watching = false; await done; };
+  t.after(stop);
+  return { list: () => active, stop };
+}
+
+interface Sample {
+  pod: string;
+  /** When the query was sent and when it answered (or failed). */
+  from: number;
+  to: number;
+  /** wsrep_cluster_status and wsrep_cluster_size; undefined when the member did not answer. */
+  status?: string;
+  size?: number;
+}
+
+/** wsrep_cluster_status and size of each member, sampled every 250 ms in rounds (one query per member). */
+function sampleClusterStatus(t: TestContext, namespace: string, members: string[]) {
+  const rounds: Sample[][] = [];
+  let sampling = true;
+  const done = (async () => {
+    while (sampling) {
+      rounds.push(await Promise.all(members.map(async (pod): Promise<Sample> => {
+        const from = Date.now();
+        try {
+          const s = await wsrepStatus(namespace, pod);
+          return { pod, from, to: Date.now(), status: s.get('wsrep_cluster_status') ?? '?', size: Number(s.get('wsrep_cluster_size')) };
+        } catch {
+          return { pod, from, to: Date.now() };
+        }
+      })));
+      await sleep(250);
+    }
+  })();
+  const stop = async () => { sampling = false; await done; };
+  t.after(stop);
+  return { rounds, samples: () => rounds.flat(), stop };
+}
+
+/**
+ * Each time a member was taken down since `since`, from its agent.log: when its `stop` began and when it was
+ * next Synced in the primary component (started by `primary` or `seed`), ordered by the stop.
+ */
+function downtimes(namespace: string, members: string[], since: number): { pod: string; down: number; up: number; by: string }[] {
+  return members.flatMap((pod) => {
+    const log = agentLog(namespace, pod).filter((l) => l.time >= since);
+    const result: { pod: string; down: number; up: number; by: string }[] = [];
+    for (let i = 0; i < log.length; i++) {
+      if (log[i]!.verb !== 'stop') continue;
+      const back = log.findIndex((l, j) => j > i && (l.verb === 'primary' || l.verb === 'seed') && l.text.startsWith('Synced in the primary component'));
+      result.push({ pod, down: log[i]!.time, up: back < 0 ? Number.POSITIVE_INFINITY : log[back]!.time, by: back < 0 ? '' : log[back]!.verb });
+      if (back < 0) break;
+      i = back;
+    }
+    return result;
+  }).sort((a, b) => a.down - b.down);
+}
+
+async function variable(namespace: string, pod: string, name: string): Promise<string | undefined> {
+  return (await sql(namespace, pod, `SHOW GLOBAL VARIABLES LIKE '${name}'`))[0]?.[1];
+}
+
 test('galera: 3 members bootstrap through the operator; a row written through any member is read back from every member', async (t) => {
   const { namespace, rss } = await galeraCluster(t, 'galera');
   assert.equal(rss.status?.lastBootstrap?.pod, 'rss-galera-0', 'empty members: the lowest ordinal seeds');
@@ -327,6 +405,102 @@ test('galera lights-out: members stop one after another under writes, then all p
   // The cluster takes writes again, on every member.
   for (const [i, pod] of MEMBERS.entries()) await insert(namespace, pod, [1_000_000 + i]);
   for (const pod of MEMBERS) assert.equal((await ids(namespace, pod)).size, (await ids(namespace, 'rss-galera-0')).size);
+});
+
+test('galera rolling update under writes: a server setting changed in the pod template reaches every member, replaced one at a time (2, 1, 0); a primary component throughout and no acknowledged row is lost', async (t) => {
+  const c = cluster();
+  const { namespace, operator, rss: before } = await galeraCluster(t, 'galera-roll');
+  const oldRevision = before.status?.updateRevision;
+  assert.ok(oldRevision, 'status.updateRevision is published');
+  const setting = { name: 'max_connections', value: '250' };
+  for (const pod of MEMBERS) assert.notEqual(await variable(namespace, pod, setting.name), setting.value, `${pod}: ${setting.name} is not ${setting.value} yet`);
+  const uidsBefore = new Map((await c.core.listNamespacedPod({ namespace, labelSelector: `app=${NAME}` })).items.map((p) => [p.metadata!.name!, p.metadata!.uid!]));
+
+  // The writer is a client of the active members (what a client Service selects), as in the resize test.
+  const active = watchActiveMembers(t, namespace);
+  const writer = startWriter(namespace, active.list);
+  t.after(() => writer.stop());
+  await writer.waitFor(30);
+  const sampler = sampleClusterStatus(t, namespace, MEMBERS);
+
+  // The rollout's progress as a user would see it (status.rollout, polled).
+  const progress: string[] = [];
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      try {
+        const r = (await getCluster(namespace, NAME)).status?.rollout;
+        const line = r ? `${r.state} ${r.updated}/${r.total}` : 'none';
+        if (r && r.revision !== oldRevision && progress.at(-1) !== line) progress.push(line);
+      } catch { /* next round */ }
+      await sleep(200);
+    }
+  })();
+  t.after(async () => { watching = false; await watcher; });
+
+  // The change: GALERA_SERVER_OPTIONS in the member container's env (a new StatefulSet revision).
+  const started = Date.now();
+  await c.custom.patchNamespacedCustomObject({
+    group: GROUP, version: VERSION, namespace, plural: PLURAL, name: NAME,
+    body: [{ op: 'add', path: '/spec/pod/containers/0/env', value: [{ name: 'GALERA_SERVER_OPTIONS', value: `${setting.name}=${setting.value}` }] }],
+  });
+  const after = await orShowLog(t, operator, waitForCluster(namespace, NAME, 'the rollout to complete with 3 primaries on the new revision', (r) =>
+    allPrimaries(r) && r.status?.rollout?.state === 'Complete' && !!r.status.updateRevision && r.status.updateRevision !== oldRevision &&
+    r.status.updatedReplicas === 3 && (r.status.memberStatus ?? []).length === 3 && (r.status.memberStatus ?? []).every((m) => m.revision === r.status?.updateRevision),
+  BOOT_TIMEOUT_MS));
+  const rolloutTime = seconds(started);
+  t.diagnostic(`rolling update (env change → rollout Complete, 3 primaries on the new revision): ${rolloutTime}; progress seen: ${progress.join(', ')}`);
+
+  await writer.waitFor(20); // the updated cluster takes writes
+  await writer.stop();
+  await active.stop();
+  await sampler.stop();
+  watching = false;
+  await watcher;
+
+  // Every member runs a new pod from the new template, and its mariadbd has the setting.
+  const pods = (await c.core.listNamespacedPod({ namespace, labelSelector: `app=${NAME}` })).items;
+  for (const pod of pods) {
+    const name = pod.metadata!.name!;
+    assert.notEqual(pod.metadata?.uid, uidsBefore.get(name), `${name} got a new pod`);
+    assert.equal(pod.metadata?.labels?.['controller-revision-hash'], after.status?.updateRevision, `${name} runs the new revision`);
+    assert.deepEqual(pod.spec?.containers[0]?.env?.find((e) => e.name === 'GALERA_SERVER_OPTIONS')?.value, `${setting.name}=${setting.value}`);
+  }
+  for (const pod of MEMBERS) {
+    await expectSynced(namespace, pod, 3);
+    assert.equal(await variable(namespace, pod, setting.name), setting.value, `${pod}: mariadbd runs with ${setting.name}=${setting.value}`);
+  }
+
+  // One member at a time, highest ordinal first: each stopped only once the one before was Synced again.
+  const down = downtimes(namespace, MEMBERS, started);
+  assert.deepEqual(down.map((d) => d.pod), ['rss-galera-2', 'rss-galera-1', 'rss-galera-0'], 'replaced in the order 2, 1, 0, each once');
+  for (let i = 1; i < down.length; i++) {
+    assert.ok(down[i - 1]!.up <= down[i]!.down, `${down[i]!.pod} was stopped before ${down[i - 1]!.pod} was Synced again: two members down`);
+  }
+  const how = (pod: string) => (lastStartLog(namespace, pod).includes('Receiving IST:') ? 'IST' : 'SST');
+  t.diagnostic(`per member, stop → Synced again in its new pod: ${down.map((d) => `${d.pod} ${((d.up - d.down) / 1000).toFixed(1)} s (${how(d.pod)})`).join(', ')}`);
+  const events = await clusterEvents(namespace, NAME);
+  assert.equal(events.filter((e) => e.reason === 'MemberUpdating').length, 3, 'a MemberUpdating event per member');
+  assert.ok(events.some((e) => e.reason === 'RolloutComplete'), 'a RolloutComplete event');
+  assert.equal(condition(after, 'Updated')?.status, 'True');
+  assert.ok(progress.some((p) => p.startsWith('RollingUpdate')), `progress: ${progress.join(', ')}`);
+  assert.equal(progress.at(-1), 'Complete 3/3');
+
+  // The primary component was never lost: in every round of samples some member answered Primary, and a
+  // member answered anything else only while it was being replaced (from its stop to Synced again).
+  const replacing = (s: Sample) => down.some((d) => d.pod === s.pod && s.to >= d.down && s.from <= d.up);
+  const rounds = sampler.rounds;
+  assert.ok(rounds.length > 20, `${rounds.length} rounds of samples`);
+  const withoutPrimary = rounds.filter((round) => !round.some((s) => s.status === 'Primary'));
+  assert.deepEqual(withoutPrimary, [], 'a member in the primary component in every round');
+  const samples = sampler.samples();
+  assert.deepEqual(samples.filter((s) => s.status !== undefined && s.status !== 'Primary' && !replacing(s)), [], 'no member outside its replacement left the primary component');
+  const unanswered = samples.filter((s) => s.status === undefined);
+  const sizes = samples.filter((s) => s.pod === member(0) && s.size !== undefined).map((s) => s.size).filter((size, i, all) => i === 0 || size !== all[i - 1]);
+  t.diagnostic(`wsrep_cluster_status: ${rounds.length} rounds of samples, a Primary member in each; ${samples.filter((s) => s.status !== undefined && s.status !== 'Primary').length} non-Primary and ${unanswered.length} unanswered samples, ${unanswered.filter((s) => !replacing(s)).length} of them outside a member's replacement; wsrep_cluster_size on ${member(0)}: ${sizes.join(' → ')}`);
+
+  await expectAllRows(namespace, writer.acked);
+  t.diagnostic(`rows acknowledged: ${writer.acked.size} (${MEMBERS.map((p) => `${writer.through.get(p) ?? 0} through ${p}`).join(', ')}), lost: 0 (${writer.failures()} inserts failed)`);
 });
 
 test('galera guard: the most advanced member comes back empty and the others with older copies; the bootstrap is refused below the recorded mark until the override names a pod, whose rows survive', async (t) => {
