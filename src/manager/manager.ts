@@ -23,6 +23,7 @@ import type { ReplicatedStatefulSet } from '../api/types.ts';
 import { ExecUnavailableError, Reconciler, type ClusterCaches } from '../controller/reconciler.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { PodExecutor, describeError } from '../kube/exec.ts';
+import { sharingConnections } from './connections.ts';
 import { LeaderElector } from './leader.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { WorkQueue, type Priority } from './workqueue.ts';
@@ -152,7 +153,8 @@ export class Manager {
   constructor(options: ManagerOptions) {
     this.o = options;
     this.log = options.log;
-    const kc = options.kubeConfig;
+    // Every API client, informer and the leader election share one connection pool.
+    const kc = sharingConnections(options.kubeConfig).kubeConfig;
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);
     const custom = kc.makeApiClient(CustomObjectsApi);
