@@ -2,16 +2,16 @@
 // mariadbd on 127.0.0.1 with its own data directory (the pod's working directory). The test talks to each
 // member through its unix socket with the `mariadb` client, and checks what a user would: which acknowledged
 // rows every member holds.
+import { Watch } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { processesUnder, repoRoot } from '../../controlplane/localcluster.ts';
-import { ANNOTATION_SEED_OVERRIDE, GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
+import { ANNOTATION_FENCED, ANNOTATION_SEED_OVERRIDE, GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
 import type { ReplicatedStatefulSet, StatusCondition } from '../../src/api/types.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
 import { clusterEvents, createCluster, getCluster, loadManifest, startOperator, waitForCluster, type OperatorProcess } from '../support/operator.ts';
@@ -83,16 +83,18 @@ interface Galera {
 }
 
 /** An operator and a 3-member cluster created through it, up as 3 primaries, with the table rss.acked. */
-async function galeraCluster(t: TestContext, prefix: string): Promise<Galera> {
+async function galeraCluster(t: TestContext, prefix: string, spec: Partial<ReplicatedStatefulSet['spec']> = {}): Promise<Galera> {
   const namespace = await galeraNamespace(t, prefix);
   const operator = startOperator(t, namespace);
   const started = Date.now();
-  await createCluster(namespace, manifest());
-  const rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, '3 primaries', allPrimaries, BOOT_TIMEOUT_MS), 40);
+  const rss = manifest();
+  Object.assign(rss.spec, spec);
+  await createCluster(namespace, rss);
+  const up = await orShowLog(t, operator, waitForCluster(namespace, NAME, '3 primaries', allPrimaries, BOOT_TIMEOUT_MS), 40);
   const bootstrap = seconds(started);
   t.diagnostic(`bootstrap of 3 members (create → 3 primaries): ${bootstrap}`);
   await sql(namespace, member(0), 'CREATE DATABASE rss; CREATE TABLE rss.acked (id INT PRIMARY KEY, via VARCHAR(32))');
-  return { namespace, operator, rss, bootstrap };
+  return { namespace, operator, rss: up, bootstrap };
 }
 
 function podFile(namespace: string, pod: string, ...path: string[]): string {
@@ -308,6 +310,17 @@ function downtimes(namespace: string, members: string[], since: number): { pod: 
   }).sort((a, b) => a.down - b.down);
 }
 
+/** Every version of the RSS written from now on, through a watch (a poll could miss a short-lived one). */
+async function watchCluster(t: TestContext, namespace: string) {
+  const seen: ReplicatedStatefulSet[] = [];
+  const request = await new Watch(cluster().kubeConfig).watch(`/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`, {}, (_type, object: ReplicatedStatefulSet) => {
+    if (object?.metadata?.name === NAME) seen.push(object);
+  }, () => undefined);
+  const stop = () => request.abort();
+  t.after(stop);
+  return { seen, stop };
+}
+
 async function variable(namespace: string, pod: string, name: string): Promise<string | undefined> {
   return (await sql(namespace, pod, `SHOW GLOBAL VARIABLES LIKE '${name}'`))[0]?.[1];
 }
@@ -503,64 +516,53 @@ test('galera rolling update under writes: a server setting changed in the pod te
   t.diagnostic(`rows acknowledged: ${writer.acked.size} (${MEMBERS.map((p) => `${writer.through.get(p) ?? 0} through ${p}`).join(', ')}), lost: 0 (${writer.failures()} inserts failed)`);
 });
 
-test('galera guard: the most advanced member comes back empty and the others with older copies; the bootstrap is refused below the recorded mark until the override names a pod, whose rows survive', async (t) => {
+test('galera guard: the most advanced member comes back empty from a lights-out, the others hold older copies; the bootstrap is refused below the mark read from the running cluster until the override names a pod, whose rows survive', async (t) => {
   const c = cluster();
-  const { namespace, operator } = await galeraCluster(t, 'galera-guard');
-  const backups = mkdtempSync(join(tmpdir(), 'galera-backup-'));
-  t.after(() => rmSync(backups, { recursive: true, force: true }));
+  // The operator reads a running primary's sequence every 2 s (the default is 5m): the mark follows the writes.
+  const { namespace, operator } = await galeraCluster(t, 'galera-guard', { sequenceInterval: '2s' });
   const dataOf = (pod: string) => podFile(namespace, pod, 'mysql');
   const sequenceOf = (pod: string) => {
     const out = agent(namespace, pod, 'sequence').trim();
     assert.match(out, /^\d+$/, `${pod}: sequence prints a number`);
     return Number(out);
   };
+  const lastCommitted = async (pod: string) => Number((await wsrepStatus(namespace, pod)).get('wsrep_last_committed'));
+  /** Fences the members: the operator stops each cleanly and leaves it down. */
+  const fence = async (pods: string[]) => {
+    c.kubectl(['-n', namespace, 'annotate', '--overwrite', `rss/${NAME}`, `${ANNOTATION_FENCED}=${pods.join(',')}`]);
+    await orShowLog(t, operator, waitForCluster(namespace, NAME, `${pods.join(', ')} fenced and stopped`, (r) =>
+      pods.every((pod) => r.status?.memberStatus?.some((m) => m.name === pod && m.fenced === true && m.role === 'stopped')), 60_000));
+  };
 
-  // Rows 1–10 through every member; the operator is then paused while the members stop one by one, each
-  // holding less than the next: rss-galera-0 rows 1–10, rss-galera-2 1–20, rss-galera-1 1–30. Copies of the
-  // data directories of rss-galera-0 and rss-galera-2, cleanly stopped, are kept (backups).
+  // Rows 1–10 through every member. Then the members go down one after another while the cluster keeps
+  // taking writes: rss-galera-0 first (it holds rows 1–10), then rss-galera-2 (1–20); rss-galera-1, the last
+  // one running, takes rows 21–30. They are fenced, which stands in for members lost one by one: the
+  // operator stops each cleanly and leaves it down, and goes on reading the running primary's sequence.
   for (const id of range(1, 10)) await insert(namespace, MEMBERS[id % 3]!, [id]);
-  await setPaused(namespace, true);
-  assert.equal((await ids(namespace, 'rss-galera-0')).size, 10);
-  agent(namespace, 'rss-galera-0', 'stop');
-  cpSync(dataOf('rss-galera-0'), join(backups, 'rss-galera-0'), { recursive: true, preserveTimestamps: true });
+  await fence(['rss-galera-0']);
   await insert(namespace, 'rss-galera-2', range(11, 20));
-  agent(namespace, 'rss-galera-2', 'stop');
-  cpSync(dataOf('rss-galera-2'), join(backups, 'rss-galera-2'), { recursive: true, preserveTimestamps: true });
+  await fence(['rss-galera-0', 'rss-galera-2']);
   await insert(namespace, 'rss-galera-1', range(21, 30));
-  killServer(namespace, 'rss-galera-1');
-  await eventually('rss-galera-1 to be gone', () => serversUnder(c.podDir(namespace, 'rss-galera-1')).length === 0, 10_000);
-  const seq = Object.fromEntries(MEMBERS.map((m) => [m, sequenceOf(m)]));
-  t.diagnostic(`sequences before the first lights-out: ${JSON.stringify(seq)}`);
-  assert.ok(seq['rss-galera-0']! < seq['rss-galera-2']! && seq['rss-galera-2']! < seq['rss-galera-1']!, 'rss-galera-1 is the most advanced, rss-galera-0 the least');
-  const mark = seq['rss-galera-1']!;
+  const mark = await lastCommitted('rss-galera-1');
+  const written = Date.now();
+  // The mark reaches the last write without any member being stopped or sequenced for a bootstrap.
+  let rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, `status.highestSequence to reach ${mark}`, (r) => r.status?.highestSequence === mark, 30_000));
+  t.diagnostic(`status.highestSequence reached rss-galera-1's wsrep_last_committed (${mark}) ${seconds(written)} after the last write`);
+  const older = { 'rss-galera-0': grastateSeqno(namespace, 'rss-galera-0'), 'rss-galera-2': grastateSeqno(namespace, 'rss-galera-2') };
+  assert.ok(older['rss-galera-0'] > 0 && older['rss-galera-0'] < older['rss-galera-2'] && older['rss-galera-2'] < mark, `clean stops at ${JSON.stringify(older)}, below ${mark}`);
 
-  // First lights-out: the operator reads every sequence, records the highest and seeds rss-galera-1. (The
-  // mark only moves when the operator reads sequences — before a bootstrap, a join or a removal — so without
-  // this lights-out it would still be the first bootstrap's 0, and nothing below would be refused.)
-  const first = await lightsOut(namespace);
-  await setPaused(namespace, false);
-  let rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, 'a new bootstrap and 3 primaries', (r) => (r.status?.lastBootstrap?.time ?? '') > new Date(first).toISOString() && allPrimaries(r), BOOT_TIMEOUT_MS));
-  t.diagnostic(`lights-out recovery (pods deleted → 3 primaries, including the unpause): ${seconds(first)}`);
-  assert.equal(rss.status?.lastBootstrap?.pod, 'rss-galera-1');
-  assert.equal(rss.status?.lastBootstrap?.sequence, mark);
-  assert.equal(rss.status?.highestSequence, mark, 'the high-water mark is the highest sequence read');
-  await expectAllRows(namespace, new Set(range(1, 30)));
-
-  // Second lights-out, with the operator paused: rss-galera-1's volume comes back empty, rss-galera-0 and
-  // rss-galera-2 come back with the older copies. The agent reports what each holds: the empty data
-  // directory reads as 0, never as a high number.
+  // Lights-out: every pod goes, and rss-galera-1's volume comes back empty. (The operator is paused while
+  // the volume is swapped, and the members are unfenced: the bootstrap considers all three.)
   await setPaused(namespace, true);
-  const second = await lightsOut(namespace);
+  const lightsOutAt = await lightsOut(namespace);
   await eventually('the old pods\' servers to be gone', () => MEMBERS.every((m) => serversUnder(c.podDir(namespace, m)).length === 0), 30_000);
   rmSync(dataOf('rss-galera-1'), { recursive: true, force: true });
   mkdirSync(dataOf('rss-galera-1'));
-  for (const pod of ['rss-galera-0', 'rss-galera-2']) {
-    rmSync(dataOf(pod), { recursive: true, force: true });
-    cpSync(join(backups, pod), dataOf(pod), { recursive: true, preserveTimestamps: true });
-  }
+  c.kubectl(['-n', namespace, 'annotate', `rss/${NAME}`, `${ANNOTATION_FENCED}-`]);
+  // The agent reports what each holds: the empty data directory reads as 0, never as a high number.
   const now = Object.fromEntries(MEMBERS.map((m) => [m, sequenceOf(m)]));
-  t.diagnostic(`sequences after the data was replaced: ${JSON.stringify(now)} (recorded high-water mark ${mark})`);
-  assert.deepEqual(now, { 'rss-galera-0': seq['rss-galera-0'], 'rss-galera-1': 0, 'rss-galera-2': seq['rss-galera-2'] });
+  t.diagnostic(`sequences after the lights-out: ${JSON.stringify(now)} (high-water mark ${mark})`);
+  assert.deepEqual(now, { 'rss-galera-0': older['rss-galera-0'], 'rss-galera-1': 0, 'rss-galera-2': older['rss-galera-2'] });
 
   // The operator refuses to seed rss-galera-2, the best candidate, below the mark, and says why.
   const unpaused = Date.now();
@@ -572,33 +574,45 @@ test('galera guard: the most advanced member comes back empty and the others wit
   assert.equal(refused.status, 'False');
   assert.equal(condition(rss, 'Available')?.reason, 'BootstrapRefused');
   assert.equal(condition(rss, 'Available')?.status, 'False');
-  for (const text of ['rss-galera-2', `sequence ${seq['rss-galera-2']}`, String(mark), `${ANNOTATION_SEED_OVERRIDE}=rss-galera-2`]) {
+  for (const text of ['rss-galera-2', `sequence ${older['rss-galera-2']}`, String(mark), `${ANNOTATION_SEED_OVERRIDE}=rss-galera-2`]) {
     assert.ok(refused.message.includes(text), `the condition's message names ${text}: ${refused.message}`);
   }
   assert.ok((await clusterEvents(namespace, NAME)).some((e) => e.type === 'Warning' && e.reason === 'BootstrapRefused' && e.message.includes('rss-galera-2') && e.message.includes(String(mark))), 'a Warning event BootstrapRefused');
   const read = Object.fromEntries((rss.status?.memberStatus ?? []).map((m) => [m.name, m.sequence]));
   assert.deepEqual(read, now, 'status.memberStatus shows the sequences read');
+  assert.equal(rss.status?.highestSequence, mark, 'the mark is kept');
   // Nothing is seeded while refused: no primary, no seed run, no server started.
   await sleep(5_000);
   rss = await getCluster(namespace, NAME);
   assert.equal(condition(rss, 'Bootstrapped')?.reason, 'BootstrapRefused');
   assert.equal(rss.status?.members?.primary?.length ?? 0, 0, 'no primary');
-  assert.equal(rss.status?.lastBootstrap?.pod, 'rss-galera-1', 'no new bootstrap recorded');
+  assert.equal(rss.status?.lastBootstrap?.pod, 'rss-galera-0', 'no new bootstrap recorded');
   for (const pod of MEMBERS) {
-    assert.deepEqual(agentLog(namespace, pod).filter((l) => l.time >= second && ['seed', 'primary', 'secondary'].includes(l.verb)), [], `${pod}: nothing started since the lights-out`);
+    assert.deepEqual(agentLog(namespace, pod).filter((l) => l.time >= lightsOutAt && ['seed', 'primary', 'secondary'].includes(l.verb)), [], `${pod}: nothing started since the lights-out`);
     assert.deepEqual(serversUnder(c.podDir(namespace, pod)), [], `${pod}: no mariadbd runs`);
   }
 
   // The cluster's operator accepts the loss and names the pod to seed.
+  const versions = await watchCluster(t, namespace);
   const overridden = Date.now();
   c.kubectl(['-n', namespace, 'annotate', `rss/${NAME}`, `${ANNOTATION_SEED_OVERRIDE}=rss-galera-2`]);
   rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, 'seeded from rss-galera-2 on the override, 3 primaries', (r) => r.status?.lastBootstrap?.pod === 'rss-galera-2' && allPrimaries(r), BOOT_TIMEOUT_MS));
   t.diagnostic(`override → 3 primaries: ${seconds(overridden)}`);
   assert.equal(rss.status?.lastBootstrap?.override, true);
-  assert.equal(rss.status?.lastBootstrap?.sequence, seq['rss-galera-2']);
+  assert.equal(rss.status?.lastBootstrap?.sequence, older['rss-galera-2']);
   assert.ok((await clusterEvents(namespace, NAME)).some((e) => e.reason === 'Seeded' && e.message.includes('rss-galera-2') && e.message.includes(ANNOTATION_SEED_OVERRIDE)), 'a Seeded event mentions the override');
   await eventually('the override annotation to be removed', async () => !(await getCluster(namespace, NAME)).metadata.annotations?.[ANNOTATION_SEED_OVERRIDE], 30_000);
   assert.ok(lastStartLog(namespace, 'rss-galera-1').includes('SST received'), 'the emptied member joined by a full state transfer');
+  // The mark starts again from the seeded member: the status written with the seed holds its sequence, the
+  // old history's higher number is forgotten, and the joiners' sequences (rss-galera-0's older copy, the
+  // empty rss-galera-1) do not raise it. From there it follows the new cluster, whose seqno also counts
+  // Galera's view changes (the new cluster, each join): it is never above what the new cluster committed.
+  const seededStatus = versions.seen.find((r) => r.status?.lastBootstrap?.pod === 'rss-galera-2');
+  assert.equal(seededStatus?.status?.highestSequence, older['rss-galera-2'], 'status.highestSequence written with the seed is the seeded member\'s sequence');
+  const newCluster = await lastCommitted('rss-galera-2');
+  const marks = versions.seen.filter((r) => r.status?.lastBootstrap?.pod === 'rss-galera-2').map((r) => r.status?.highestSequence ?? -1).filter((m, i, all) => i === 0 || m !== all[i - 1]);
+  assert.ok(marks.every((m) => m >= older['rss-galera-2'] && m <= newCluster), `status.highestSequence since the seed: ${marks.join(' → ')}, within ${older['rss-galera-2']}…${newCluster}`);
+  versions.stop();
 
   // What survived is what rss-galera-2 held: rows 1–20, on every member; 21–30 (only on the lost volume) are gone.
   for (const pod of MEMBERS) {
@@ -606,7 +620,12 @@ test('galera guard: the most advanced member comes back empty and the others wit
     assert.deepEqual([...(await ids(namespace, pod))].sort((a, b) => a - b), range(1, 20), `${pod} holds the rows rss-galera-2 held`);
   }
   t.diagnostic(`rows written: 30; kept: 20 (1–20, what rss-galera-2 held); lost: 10 (21–30, only on rss-galera-1's lost volume), accepted by the override`);
-  t.diagnostic(`status.highestSequence after the override: ${rss.status?.highestSequence}; the new cluster's seqno: ${(await wsrepStatus(namespace, 'rss-galera-2')).get('wsrep_last_committed')}`);
+
+  // The mark follows the new cluster from there.
+  await insert(namespace, 'rss-galera-0', [31]);
+  const next = await lastCommitted('rss-galera-0');
+  await orShowLog(t, operator, waitForCluster(namespace, NAME, `status.highestSequence to follow the new cluster to ${next}`, (r) => r.status?.highestSequence === next, 30_000));
+  t.diagnostic(`status.highestSequence: ${mark} before the lights-out; since the override ${marks.join(' → ')} (the new cluster's seqno: ${newCluster}, after the seed and two joins), ${next} after one more write`);
 });
 
 test('galera resize 3→5→3 under writes: the new members join by SST, the removed ones stop cleanly before their pods go, the cluster stays Primary and no acknowledged row is lost', async (t) => {
