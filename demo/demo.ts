@@ -1,23 +1,32 @@
 // The demo: a local Kubernetes control plane, the operator, the original README's example cluster, a lost
-// member and its recovery — then the cluster is left running for you to explore with kubectl.
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// member and its recovery; then a real MariaDB Galera cluster (examples/galera): rows written through one
+// member and read through another, `kubectl rss status`, a member pod deleted and rejoining, a rolling
+// update of a server setting. The clusters are left running for you to explore with kubectl.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parse, stringify } from 'yaml';
 import { kubectl, repoRoot, up } from '../controlplane/localcluster.ts';
 
 const NAMESPACE = 'rss-demo';
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (s: string) => console.log(`\n${bold(`▶ ${s}`)}`);
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const indent = (text: string) => text.trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
 
 interface Status {
   phase?: string;
   members?: { primary?: string[] };
-  memberStatus?: { name: string; role: string; podUID?: string }[];
+  memberStatus?: { name: string; role: string; podUID?: string; revision?: string }[];
   conditions?: { type: string; status: string; reason: string; message: string }[];
+  updateRevision?: string;
+  updatedReplicas?: number;
+  rollout?: { revision: string; updated: number; total: number; state: string; halted?: { member: string; reason: string } };
 }
 
 async function main(): Promise<void> {
+  const demoStarted = Date.now();
   step('Starting the local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes)');
   const cp = await up();
   console.log(cp.reused ? 'Already running.' : `Started in ${cp.seconds.toFixed(1)} s.`);
@@ -38,57 +47,93 @@ async function main(): Promise<void> {
   operator.stdout.pipe(log);
   operator.stderr.pipe(log);
   console.log(`Its log: ${logFile}`);
+  // Whatever fails below, the operator does not outlive the demo.
+  process.once('exit', () => operator.kill('SIGTERM'));
 
-  const status = (): Status => {
+  const status = (name: string): Status => {
     try {
-      return JSON.parse(k(['-n', NAMESPACE, 'get', 'rss/example', '-o', 'jsonpath={.status}']) || '{}') as Status;
+      return JSON.parse(k(['-n', NAMESPACE, 'get', `rss/${name}`, '-o', 'jsonpath={.status}']) || '{}') as Status;
     } catch {
       return {};
     }
   };
-  const waitFor = async (what: string, check: (s: Status) => boolean, timeoutMs = 120_000): Promise<number> => {
+  const waitFor = async (name: string, what: string, check: (s: Status) => boolean, timeoutMs = 120_000): Promise<number> => {
     const started = Date.now();
     let lastLine = '';
     while (Date.now() - started < timeoutMs) {
-      const s = status();
-      const line = `  phase=${s.phase ?? '-'}  members: ${(s.memberStatus ?? []).map((m) => `${m.name}=${m.role}`).join(' ') || '-'}`;
-      if (line !== lastLine) console.log(line);
-      lastLine = line;
+      const s = status(name);
+      const rollout = s.rollout && (s.rollout.state !== 'Complete' || s.rollout.updated < s.rollout.total) ? `  rollout: ${s.rollout.state} ${s.rollout.updated}/${s.rollout.total}` : '';
+      const line = `  ${secs(Date.now() - started).padStart(7)}  phase=${s.phase ?? '-'}  members: ${(s.memberStatus ?? []).map((m) => `${m.name}=${m.role}`).join(' ') || '-'}${rollout}`;
+      const shown = line.replace(/^\s+\S+ s/, '');
+      if (shown !== lastLine) console.log(line);
+      lastLine = shown;
       if (check(s)) return Date.now() - started;
+      if (s.rollout?.state === 'Halted') {
+        throw new Error(`the rolling update of rss/${name} halted at ${s.rollout.halted?.member}: ${s.rollout.halted?.reason}; see kubectl -n ${NAMESPACE} describe rss ${name} and ${logFile}`);
+      }
       await sleep(200);
     }
-    throw new Error(`timed out waiting for ${what}; see ${logFile}`);
+    throw new Error(`timed out after ${secs(timeoutMs)} waiting for ${what} (rss/${name} in ${NAMESPACE}); see kubectl -n ${NAMESPACE} describe rss ${name} and the operator's log, ${logFile}`);
   };
   const threePrimaries = (s: Status) => s.phase === 'Running' && (s.members?.primary?.length ?? 0) === 3;
+  /** The cluster's Events since a time (this run's, not an earlier demo's), oldest first, as a table. */
+  const events = (name: string, since: number, reasons?: RegExp): string => {
+    const list = JSON.parse(k(['-n', NAMESPACE, 'get', 'events', '--field-selector', `involvedObject.kind=ReplicatedStatefulSet,involvedObject.name=${name}`, '-o', 'json'])) as {
+      items: { type?: string; reason?: string; message?: string; lastTimestamp?: string; eventTime?: string; firstTimestamp?: string }[];
+    };
+    const at = (e: (typeof list.items)[number]) => Date.parse(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '') || 0;
+    const rows = list.items
+      .filter((e) => at(e) >= since - 1000 && (!reasons || reasons.test(e.reason ?? '')))
+      .sort((a, b) => at(a) - at(b))
+      .map((e) => [e.type ?? '', e.reason ?? '', e.message ?? '']);
+    const width = (i: number) => Math.max(...[['TYPE', 'REASON'][i]!.length, ...rows.map((r) => r[i]!.length)]) + 3;
+    return [['TYPE', 'REASON', 'MESSAGE'], ...rows].map((r) => `${r[0]!.padEnd(width(0))}${r[1]!.padEnd(width(1))}${r[2]}`).join('\n');
+  };
 
   step('kubectl apply -f examples/dummy/cluster.yaml  (the original README’s example, 3 members)');
   console.log(k(['-n', NAMESPACE, 'apply', '-f', join(repoRoot, 'examples', 'dummy', 'cluster.yaml')]).trimEnd());
-  const created = await waitFor('3 primaries', threePrimaries);
-  console.log(`All 3 members running as primaries ${(created / 1000).toFixed(1)} s after kubectl apply.`);
-  console.log(k(['-n', NAMESPACE, 'get', 'pods', '-L', 'rss-role,rss-active-member']).trimEnd());
+  const created = await waitFor('example', '3 primaries', threePrimaries);
+  console.log(`All 3 members running as primaries ${secs(created)} after kubectl apply.`);
+  console.log(k(['-n', NAMESPACE, 'get', 'pods', '-l', 'app=example', '-L', 'rss-role,rss-active-member']).trimEnd());
   console.log(k(['-n', NAMESPACE, 'get', 'rss']).trimEnd());
   console.log(`Primaries (the original's query): ${k(['-n', NAMESPACE, 'get', 'rss/example', '-o=jsonpath={.status.members.primary}'])}`);
 
   step('Failover: kubectl delete pod rss-example-0');
-  const before = status().memberStatus?.find((m) => m.name === 'rss-example-0')?.podUID;
+  const before = status('example').memberStatus?.find((m) => m.name === 'rss-example-0')?.podUID;
   console.log(k(['-n', NAMESPACE, 'delete', 'pod', 'rss-example-0', '--now']).trimEnd());
-  const recovered = await waitFor('rss-example-0 back', (s) => threePrimaries(s) && s.memberStatus?.find((m) => m.name === 'rss-example-0')?.podUID !== before);
-  console.log(`rss-example-0 was recreated and rejoined as primary in ${(recovered / 1000).toFixed(1)} s.`);
-  console.log(k(['-n', NAMESPACE, 'get', 'events', '--field-selector', 'involvedObject.kind=ReplicatedStatefulSet', '--sort-by=.lastTimestamp', '-o', 'custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message']).trimEnd());
+  const recovered = await waitFor('example', 'rss-example-0 back', (s) => threePrimaries(s) && s.memberStatus?.find((m) => m.name === 'rss-example-0')?.podUID !== before);
+  console.log(`rss-example-0 was recreated and rejoined as primary in ${secs(recovered)}.`);
+  console.log(events('example', demoStarted));
+
+  const galera = galeraMissing();
+  if (galera) {
+    step('MariaDB Galera: skipped');
+    console.log(`${galera} (scripts/setup.sh, run by make demo, installs the packages listed in scripts/debian-packages.txt).`);
+  } else {
+    await galeraDemo(cp, k, waitFor, status, threePrimaries, events);
+  }
 
   step('Explore');
-  console.log(`In another shell:
-  export KUBECONFIG=${cp.kubeconfig} PATH=${cp.bin}:$PATH
+  const pathLine = [join(repoRoot, 'bin'), cp.bin, dirname(process.execPath)].join(':');
+  console.log(`In another shell (bin/ holds the kubectl rss plugin, which needs the Node.js 24 put on PATH here):
+  export KUBECONFIG=${cp.kubeconfig} PATH=${pathLine}:$PATH
   kubectl -n ${NAMESPACE} get rss,pods
+  kubectl rss status example -n ${NAMESPACE}
   kubectl -n ${NAMESPACE} describe rss example
   kubectl -n ${NAMESPACE} scale rss/example --replicas=5
   kubectl explain rss.spec.pod.commands
-Each member's working directory (its "volume") is under ${join(repoRoot, '.cache', 'controlplane', 'pods', NAMESPACE)}; commands.log there lists the commands the operator ran.
+  kubectl rss status galera -n ${NAMESPACE}
+  kubectl -n ${NAMESPACE} exec rss-galera-0 -- mariadb --no-defaults -uroot --socket=run/mysqld.sock -e 'SELECT * FROM demo.notes'
+  kubectl rss restart rss-galera-1 -n ${NAMESPACE}
+Each member's working directory (its "volume") is under ${join(repoRoot, '.cache', 'controlplane', 'pods', NAMESPACE)}; commands.log there
+lists the commands the operator ran in a dummy member, agent.log and mariadbd.log what a Galera member did.
+The operator acts only while it runs (npm run operator -- --kubeconfig ${cp.kubeconfig} --namespace ${NAMESPACE}).
 Stop everything with: make controlplane-down`);
+  console.log(`\nThe demo took ${secs(Date.now() - demoStarted)}.`);
 
   if (!process.stdin.isTTY || process.argv.includes('--exit')) {
     operator.kill('SIGTERM');
-    console.log('\nThe operator was stopped (no terminal attached); the control plane keeps running.');
+    console.log('\nThe operator was stopped (no terminal attached); the control plane and the clusters keep running.');
     return;
   }
   console.log('\nThe operator keeps running here; press Ctrl-C to stop it (the control plane keeps running).');
@@ -96,6 +141,115 @@ Stop everything with: make controlplane-down`);
   operator.kill('SIGTERM');
   await new Promise((r) => operator.once('exit', r));
   console.log(readFileSync(logFile, 'utf8').trim().split('\n').slice(-1)[0]);
+}
+
+/** Why the Galera part cannot run here, or undefined when it can. */
+function galeraMissing(): string | undefined {
+  const needed: [string, string][] = [['/usr/sbin/mariadbd', 'mariadb-server'], ['/usr/lib/galera/libgalera_smm.so', 'galera-4']];
+  const missing = needed.filter(([file]) => !existsSync(file)).map(([, pkg]) => pkg);
+  return missing.length === 0 ? undefined : `Not installed here: ${missing.join(', ')}`;
+}
+
+type Kubectl = (args: string[], input?: string) => string;
+
+/** The Galera part: examples/galera/cluster.yaml in the demo namespace. */
+async function galeraDemo(
+  cp: { kubeconfig: string; bin: string },
+  k: Kubectl,
+  waitFor: (name: string, what: string, check: (s: Status) => boolean, timeoutMs?: number) => Promise<number>,
+  status: (name: string) => Status,
+  threePrimaries: (s: Status) => boolean,
+  events: (name: string, since: number, reasons?: RegExp) => string,
+): Promise<void> {
+  /** kubectl with a deadline: a command that hangs fails the demo, naming itself. */
+  const kt = (args: string[], timeoutMs = 60_000): string => {
+    try {
+      return execFileSync(join(cp.bin, 'kubectl'), ['--kubeconfig', cp.kubeconfig, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    } catch (error) {
+      const e = error as { code?: string; stderr?: string; message: string };
+      const why = e.code === 'ETIMEDOUT' ? `did not finish within ${secs(timeoutMs)}` : `failed: ${(e.stderr || e.message).trim()}`;
+      throw new Error(`kubectl ${args.join(' ')} ${why}`);
+    }
+  };
+  /** SQL in a member, as a user would run it: kubectl exec, the mariadb client on the member's socket. */
+  const sql = (pod: string, query: string): string =>
+    kt(['-n', NAMESPACE, 'exec', pod, '--', 'mariadb', '--no-defaults', '-uroot', '--socket=run/mysqld.sock', '--connect-timeout=5', '--table', '-e', query], 30_000);
+  const sqlValue = (pod: string, query: string): string =>
+    kt(['-n', NAMESPACE, 'exec', pod, '--', 'mariadb', '--no-defaults', '-uroot', '--socket=run/mysqld.sock', '--connect-timeout=5', '-N', '-B', '-e', query], 30_000).trim();
+  const showSql = (pod: string, query: string) => {
+    console.log(`$ kubectl exec ${pod} -- mariadb … -e "${query}"`);
+    const out = sql(pod, query);
+    if (out.trim()) console.log(out.trimEnd());
+  };
+
+  step('MariaDB Galera: kubectl apply -f examples/galera/cluster.yaml  (3 members, each a mariadbd on 127.0.0.1)');
+  // The fake nodes find galera-agent on their PATH only if examples/galera/bin existed when the control
+  // plane started: the manifest is applied with the script named by its path in this checkout.
+  const agent = join(repoRoot, 'examples', 'galera', 'bin', 'galera-agent');
+  const manifest = parse(readFileSync(join(repoRoot, 'examples', 'galera', 'cluster.yaml'), 'utf8')) as { spec: { pod: { commands: Record<string, { command: string[] }> } } };
+  for (const c of Object.values(manifest.spec.pod.commands)) if (c.command[0] === 'galera-agent') c.command[0] = agent;
+  const existing = kt(['-n', NAMESPACE, 'get', 'rss', '--ignore-not-found', '-o', 'name']).includes('galera');
+  if (existing) {
+    // Applied again, the manifest would drop the env an earlier run's rolling update set (a custom resource's
+    // lists are replaced whole), which is a rolling update of its own.
+    console.log('rss/galera is there from an earlier run of the demo: it is used as it is (its data is kept in the members\' volumes).');
+  } else {
+    console.log(`(galera-agent named by its path, ${agent}, so that any local control plane finds it)`);
+    console.log(k(['-n', NAMESPACE, 'apply', '-f', '-'], stringify(manifest)).trimEnd());
+  }
+  const settled = (s: Status) => threePrimaries(s) && (s.rollout === undefined || (s.rollout.state === 'Complete' && s.updatedReplicas === 3));
+  const booted = await waitFor('galera', '3 Galera primaries', settled, 300_000);
+  console.log(existing
+    ? `3 Galera members Synced as primaries (${secs(booted)}).`
+    : `3 Galera members Synced as primaries ${secs(booted)} after kubectl apply (the seed, then two joins by state transfer, one at a time).`);
+  console.log(k(['-n', NAMESPACE, 'get', 'pods', '-l', 'app=galera', '-L', 'rss-role,rss-active-member']).trimEnd());
+  console.log('Each member listens on 127.0.0.1, on ports derived from the namespace, the cluster and the ordinal (galera-agent ports):');
+  for (const pod of ['rss-galera-0', 'rss-galera-1', 'rss-galera-2']) console.log(`  ${pod}: ${kt(['-n', NAMESPACE, 'exec', pod, '--', agent, 'ports']).trim()}`);
+
+  step('Rows written through rss-galera-0, read back through rss-galera-1');
+  const write = Date.now();
+  sql('rss-galera-0', 'CREATE DATABASE IF NOT EXISTS demo; CREATE TABLE IF NOT EXISTS demo.notes (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(100), via VARCHAR(32), at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)');
+  showSql('rss-galera-0', "INSERT INTO demo.notes (note, via) VALUES ('hello', 'rss-galera-0'), ('from', 'rss-galera-0'), ('the demo', 'rss-galera-0')");
+  showSql('rss-galera-1', 'SELECT id, note, via FROM demo.notes ORDER BY id');
+  console.log(`Written and read back in ${secs(Date.now() - write)} (Galera replicates synchronously: a committed row is on every member).`);
+
+  step('kubectl rss status galera  (the kubectl plugin in bin/)');
+  const plugin = spawnSync(join(cp.bin, 'kubectl'), ['rss', 'status', 'galera', '-n', NAMESPACE], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, KUBECONFIG: cp.kubeconfig, PATH: [join(repoRoot, 'bin'), cp.bin, dirname(process.execPath), process.env.PATH ?? ''].join(':') },
+  });
+  if (plugin.status !== 0) throw new Error(`kubectl rss status galera failed (${plugin.error?.message ?? `exit ${plugin.status}`}): ${plugin.stderr}`);
+  console.log(indent(plugin.stdout));
+
+  step('A Galera member lost: kubectl delete pod rss-galera-1  (its mariadbd goes with it)');
+  const lost = status('galera').memberStatus?.find((m) => m.name === 'rss-galera-1')?.podUID;
+  console.log(k(['-n', NAMESPACE, 'delete', 'pod', 'rss-galera-1', '--now']).trimEnd());
+  const rejoined = await waitFor('galera', 'rss-galera-1 to rejoin in its new pod', (s) => threePrimaries(s) && !!s.memberStatus?.find((m) => m.name === 'rss-galera-1' && m.role === 'primary' && m.podUID !== lost), 300_000);
+  console.log(`rss-galera-1 was recreated and rejoined as primary in ${secs(rejoined)}. What its galera-agent did (agent.log):`);
+  const agentLog = join(repoRoot, '.cache', 'controlplane', 'pods', NAMESPACE, 'rss-galera-1', 'agent.log');
+  console.log(indent(readFileSync(agentLog, 'utf8').trimEnd().split('\n').slice(-4).join('\n')));
+
+  step('Rolling update of a server setting: GALERA_SERVER_OPTIONS in the pod template');
+  const current = sqlValue('rss-galera-0', "SHOW GLOBAL VARIABLES LIKE 'max_connections'").split('\t')[1];
+  const wanted = current === '250' ? '200' : '250';
+  console.log(`max_connections is ${current} on rss-galera-0; the members are replaced one at a time (highest ordinal first), each new mariadbd starting with max_connections=${wanted}.`);
+  const patch = JSON.stringify([{ op: 'add', path: '/spec/pod/containers/0/env', value: [{ name: 'GALERA_SERVER_OPTIONS', value: `max_connections=${wanted}` }] }]);
+  console.log(`$ kubectl patch rss/galera --type=json -p '${patch}'`);
+  const oldRevision = status('galera').updateRevision;
+  const patched = Date.now();
+  console.log(k(['-n', NAMESPACE, 'patch', 'rss/galera', '--type=json', '-p', patch]).trimEnd());
+  const rolled = await waitFor('galera', 'the rolling update to complete', (s) =>
+    threePrimaries(s) && s.rollout?.state === 'Complete' && !!s.updateRevision && s.updateRevision !== oldRevision && s.updatedReplicas === 3 &&
+    (s.memberStatus ?? []).every((m) => m.revision === s.updateRevision), 600_000);
+  console.log(`Rolling update complete in ${secs(rolled)}: ${status('galera').updatedReplicas}/3 members on revision ${status('galera').updateRevision}.`);
+  for (const pod of ['rss-galera-0', 'rss-galera-1', 'rss-galera-2']) {
+    console.log(`  ${pod}: max_connections = ${sqlValue(pod, "SHOW GLOBAL VARIABLES LIKE 'max_connections'").split('\t')[1]}`);
+  }
+  console.log(events('galera', patched, /^(RollingUpdate|MemberUpdating|MemberJoined|RolloutComplete|RolloutHalted)$/));
+
+  step('The rows, after a lost member and a rolling update, read through rss-galera-2');
+  showSql('rss-galera-2', 'SELECT id, note, via FROM demo.notes ORDER BY id');
 }
 
 main().catch((error: unknown) => {
