@@ -15,6 +15,8 @@
 //                         each measurement window, and summarise the profiles
 //   --operator-node-options="FLAGS"  extra node flags for the operator process (note the "="), e.g.
 //                         --operator-node-options="--max-semi-space-size=2"
+//   --operator-from dist|src  run the operator as the image does (dist: built JavaScript, the Containerfile's
+//                         node flags, the Deployment's NODE_OPTIONS; the default) or from src/main.ts
 //   --out DIR             where logs, traces, profiles and results go (default .cache/bench/<time>)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -22,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { repoRoot } from '../controlplane/localcluster.ts';
 import type { BenchContext, BenchOptions } from './lib/context.ts';
 import { connect, createdNamespaces, deleteCreatedNamespaces, type Cluster } from './lib/kube.ts';
-import { stopAllOperators } from './lib/operator.ts';
+import { prepareOperator, stopAllOperators, type OperatorRuntime } from './lib/operator.ts';
 import { formatScenario, machineDescription, summaryTable, type ScenarioResult, type SummaryRow } from './lib/report.ts';
 import { bootstrapScenario } from './scenarios/bootstrap.ts';
 import { failoverScenario } from './scenarios/failover.ts';
@@ -52,16 +54,19 @@ async function main(): Promise<number> {
       'deletion-trials': { type: 'string', default: '5' },
       'cpu-prof': { type: 'boolean', default: false },
       'operator-node-options': { type: 'string', default: '' },
+      'operator-from': { type: 'string', default: 'dist' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench [-- bootstrap|failover|scale …] [--trials N] [--failover-trials N] [--clusters N,N] [--scale-namespaces K] [--window S] [--deletion-trials N] [--cpu-prof] [--operator-node-options="FLAGS"] [--out DIR]');
+    console.log('usage: npm run bench [-- bootstrap|failover|scale …] [--trials N] [--failover-trials N] [--clusters N,N] [--scale-namespaces K] [--window S] [--deletion-trials N] [--cpu-prof] [--operator-node-options="FLAGS"] [--operator-from dist|src] [--out DIR]');
     return 0;
   }
   const names = positionals.length ? positionals : Object.keys(SCENARIOS);
   for (const n of names) if (!SCENARIOS[n]) throw new Error(`unknown scenario "${n}"; expected ${Object.keys(SCENARIOS).join(', ')}`);
+  const from = values['operator-from'];
+  if (from !== 'dist' && from !== 'src') throw new Error(`--operator-from must be dist or src, got "${from}"`);
   const o: BenchOptions = {
     trials: positiveInt('trials', values.trials),
     failoverTrials: positiveInt('failover-trials', values['failover-trials']),
@@ -71,6 +76,7 @@ async function main(): Promise<number> {
     deletionTrials: positiveInt('deletion-trials', values['deletion-trials']),
     cpuProf: values['cpu-prof'],
     nodeOptions: values['operator-node-options'].split(/\s+/).filter(Boolean),
+    operatorFrom: from,
   };
   const startedAt = new Date().toISOString();
   const runId = startedAt.replace(/[:.]/g, '-');
@@ -83,6 +89,8 @@ async function main(): Promise<number> {
   console.log(`rss-operator benchmark — ${startedAt}`);
   console.log(`command: ${command}`);
   for (const [k, v] of Object.entries(machine)) console.log(`${k}: ${v}`);
+  const operator: OperatorRuntime = prepareOperator(runId, from);
+  console.log(`operator: ${operator.describe}`);
   if (o.nodeOptions.length) console.log(`operator started with extra node flags: ${o.nodeOptions.join(' ')}`);
   console.log(`logs, traces and results: ${relative(process.cwd(), dir) || '.'}\n`);
 
@@ -102,7 +110,10 @@ async function main(): Promise<number> {
     process.once(signal, () => {
       console.error(`\nbench: ${signal}: cleaning up (a second ${signal} exits at once)`);
       process.once(signal, () => process.exit(130));
-      void cleanUp().finally(() => process.exit(130));
+      void cleanUp().finally(() => {
+        operator.cleanUp();
+        process.exit(130);
+      });
     });
   }
 
@@ -128,6 +139,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await cleanUp();
+    operator.cleanUp();
   }
 
   const rows = [...results.flatMap((r) => r.summary), ...failures];
@@ -138,6 +150,7 @@ async function main(): Promise<number> {
     `Run started ${startedAt}, ended ${new Date().toISOString()}: \`${command}\``,
     '',
     ...Object.entries(machine).map(([k, v]) => `- ${k === 'load average' ? 'load average at the start' : k}: ${v}`),
+    `- operator: ${operator.describe}`,
     ...(o.nodeOptions.length ? [`- operator started with extra node flags: ${o.nodeOptions.join(' ')}`] : []),
     '',
     summaryTable(rows, true),
@@ -145,7 +158,7 @@ async function main(): Promise<number> {
     ...results.map((r) => formatScenario(r, true) + '\n'),
   ].join('\n');
   writeFileSync(join(dir, 'results.md'), markdown);
-  writeFileSync(join(dir, 'results.json'), JSON.stringify({ command, machine, options: o, results, failures }, null, 2));
+  writeFileSync(join(dir, 'results.json'), JSON.stringify({ command, machine, operator: operator.describe, options: o, results, failures }, null, 2));
   console.log(`\nresults: ${relative(process.cwd(), join(dir, 'results.md'))} (Markdown), results.json`);
   return failures.length > 0 ? 1 : 0;
 }

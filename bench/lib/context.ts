@@ -19,6 +19,8 @@ export interface BenchOptions {
   cpuProf: boolean;
   /** Extra node flags for the operator process (runtime settings to compare; the operator is unchanged). */
   nodeOptions: string[];
+  /** Run the built JavaScript as the image does (dist) or src/main.ts (src). */
+  operatorFrom: 'dist' | 'src';
 }
 
 export interface BenchContext {

@@ -1,12 +1,108 @@
-// Runs the operator as its own process (as a user would, from a laptop) with the benchmark's trace
-// preloaded, and reads what it costs: /proc CPU ticks and resident memory, its Prometheus metrics, its
-// API requests and execs (trace-preload.ts).
+// Runs the operator as its own process with the benchmark's trace preloaded, and reads what it costs: /proc
+// CPU ticks and resident memory, its Prometheus metrics, its API requests and execs (trace-preload.ts).
+//
+// By default the process is the one the container image runs: the JavaScript that `npm run build` emits
+// (built here into .cache/bench-operator/<run>/), started with the node flags of the Containerfile's
+// ENTRYPOINT and with NODE_OPTIONS as deploy/operator.yaml sets it — both read from those files, so that the
+// figures are what a user of the Deployment gets. `--operator-from src` runs src/main.ts instead, as
+// `npm run operator` does on a laptop (Node's type stripping then costs ~25 MiB more).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { stripTypeScriptTypes } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../../controlplane/localcluster.ts';
 import type { Cluster } from './kube.ts';
+
+/** How the operator process is started. */
+export interface OperatorRuntime {
+  /** The operator's entry point. */
+  main: string;
+  /** The benchmark's trace, loaded with --import. */
+  preload: string;
+  /** node flags before the entry point (the Containerfile's ENTRYPOINT). */
+  nodeFlags: string[];
+  /** Environment variables the Deployment sets to a literal value (NODE_OPTIONS, …). */
+  env: Record<string, string>;
+  /** One line for the report. */
+  describe: string;
+  /** Removes what was built. */
+  cleanUp(): void;
+}
+
+/**
+ * The environment the operator container of deploy/operator.yaml gets as literal values (NODE_OPTIONS and
+ * the like; not those taken from the pod, such as POD_NAMESPACE).
+ */
+export function deploymentEnv(file = join(repoRoot, 'deploy', 'operator.yaml')): Record<string, string> {
+  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+    const o = doc.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } } } | null;
+    if (o?.kind !== 'Deployment') continue;
+    const env = o.spec?.template?.spec?.containers?.[0]?.env ?? [];
+    return Object.fromEntries(env.filter((e) => typeof e.value === 'string').map((e) => [e.name, e.value!]));
+  }
+  throw new Error(`no Deployment in ${file}`);
+}
+
+/** The node flags of the Containerfile's ENTRYPOINT (between the node binary and the script). */
+export function imageNodeFlags(file = join(repoRoot, 'Containerfile')): string[] {
+  const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('ENTRYPOINT'));
+  if (!line) return [];
+  const argv = JSON.parse(line.slice('ENTRYPOINT'.length).trim()) as string[];
+  return argv.slice(1).filter((a) => a.startsWith('-'));
+}
+
+let runtime: OperatorRuntime | undefined;
+
+/** Builds the operator (unless `from` is 'src') and decides how it is started; call once per benchmark run. */
+export function prepareOperator(runId: string, from: 'dist' | 'src'): OperatorRuntime {
+  const env = deploymentEnv();
+  const envText = Object.keys(env).length ? ` with ${Object.entries(env).map(([k, v]) => `${k}="${v}"`).join(' ')} (deploy/operator.yaml)` : '';
+  if (from === 'src') {
+    runtime = {
+      main: join(repoRoot, 'src', 'main.ts'),
+      preload: join(repoRoot, 'bench', 'lib', 'trace-preload.ts'),
+      nodeFlags: [],
+      env,
+      describe: `node src/main.ts (type stripping, as \`npm run operator\`)${envText}`,
+      cleanUp: () => undefined,
+    };
+    return runtime;
+  }
+  const dir = join(repoRoot, '.cache', 'bench-operator', runId);
+  const outDir = join(dir, 'dist');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  try {
+    execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', outDir], { cwd: repoRoot, stdio: 'pipe', encoding: 'utf8' });
+  } catch (error) {
+    // tsc emits even when it reports type errors; only a missing entry point is fatal.
+    const output = String((error as { stdout?: string }).stdout ?? error);
+    if (!existsSync(join(outDir, 'main.js'))) throw new Error(`building the operator failed:\n${output}`);
+    console.error(`bench: tsc reported errors (the emitted JavaScript is used anyway):\n${output.split('\n').slice(0, 10).join('\n')}`);
+  }
+  // The trace is TypeScript too: strip its types here, so that the operator process does not load the
+  // type stripper (the image's process does not).
+  const preload = join(dir, 'trace-preload.js');
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => undefined; // "stripTypeScriptTypes is an experimental feature"
+  try {
+    writeFileSync(preload, stripTypeScriptTypes(readFileSync(join(repoRoot, 'bench', 'lib', 'trace-preload.ts'), 'utf8')));
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+  const nodeFlags = imageNodeFlags();
+  runtime = {
+    main: join(outDir, 'main.js'),
+    preload,
+    nodeFlags,
+    env,
+    describe: `node ${nodeFlags.length ? `${nodeFlags.join(' ')} ` : ''}dist/main.js (built with tsconfig.build.json; flags from the Containerfile's ENTRYPOINT)${envText}`,
+    cleanUp: () => rmSync(dir, { recursive: true, force: true }),
+  };
+  return runtime;
+}
 
 export interface OperatorOptions {
   /** Namespaces to watch (the first also holds the Lease). */
@@ -128,12 +224,13 @@ export class OperatorProcess {
     this.logFile = join(o.dir, `${o.label}.log`);
     this.tracePrefix = join(o.dir, `${o.label}.trace`);
     this.profileDir = o.cpuProf ? join(o.dir, `${o.label}.prof`) : undefined;
-    const nodeArgs = ['--import', join(repoRoot, 'bench', 'lib', 'trace-preload.ts')];
+    const how = runtime ?? prepareOperator('default', 'src');
+    const nodeArgs = [...how.nodeFlags, '--import', how.preload];
     if (this.profileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', this.profileDir, '--inspect=127.0.0.1:0');
     nodeArgs.push(...(o.nodeOptions ?? []));
     const args = [
       ...nodeArgs,
-      join(repoRoot, 'src', 'main.ts'),
+      how.main,
       '--kubeconfig', c.kubeconfig,
       '--namespace', o.namespaces.join(','),
       '--lease-namespace', o.namespaces[0]!,
@@ -143,7 +240,10 @@ export class OperatorProcess {
     ];
     const out = createWriteStream(this.logFile);
     this.spawnedAt = Date.now();
-    this.child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RSS_BENCH_TRACE: this.tracePrefix, RSS_BENCH_TRACE_REQUESTS: o.traceRequests ? '1' : '0' } });
+    const env: NodeJS.ProcessEnv = { ...process.env, RSS_BENCH_TRACE: this.tracePrefix, RSS_BENCH_TRACE_REQUESTS: o.traceRequests ? '1' : '0' };
+    delete env.NODE_OPTIONS;
+    Object.assign(env, how.env);
+    this.child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.child.stdout!.pipe(out);
     this.child.stderr!.pipe(out);
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
