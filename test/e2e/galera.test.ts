@@ -633,39 +633,13 @@ test('galera resize 3→5→3 under writes: the new members join by SST, the rem
   const { namespace, operator } = await galeraCluster(t, 'galera-resize');
 
   // The writer is a client of the members labelled rss-active-member=true (what a client Service selects).
-  let active: string[] = [...MEMBERS];
-  let watching = true;
-  const watcher = (async () => {
-    while (watching) {
-      try {
-        const pods = await c.core.listNamespacedPod({ namespace, labelSelector: `app=${NAME},rss-active-member=true` });
-        active = pods.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name!).sort();
-      } catch { /* keep the last list */ }
-      await sleep(250);
-    }
-  })();
-  const writer = startWriter(namespace, () => active);
-  t.after(async () => { watching = false; await watcher; await writer.stop(); });
+  const active = watchActiveMembers(t, namespace);
+  const writer = startWriter(namespace, active.list);
+  t.after(() => writer.stop());
   await writer.waitFor(30);
 
   // wsrep_cluster_status and size on the members that stay, sampled all along.
-  const samples: { pod: string; status: string; size: number }[] = [];
-  let sampleErrors = 0;
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      await Promise.all(MEMBERS.map(async (pod) => {
-        try {
-          const s = await wsrepStatus(namespace, pod);
-          samples.push({ pod, status: s.get('wsrep_cluster_status') ?? '?', size: Number(s.get('wsrep_cluster_size')) });
-        } catch {
-          sampleErrors++;
-        }
-      }));
-      await sleep(250);
-    }
-  })();
-  t.after(async () => { sampling = false; await sampler; });
+  const sampler = sampleClusterStatus(t, namespace, MEMBERS);
 
   // Up: 3 → 5. The new members are empty: they join by SST and are Synced.
   const up = Date.now();
@@ -705,11 +679,9 @@ test('galera resize 3→5→3 under writes: the new members join by SST, the rem
   await poller;
 
   await writer.waitFor(20);
-  watching = false;
-  await watcher;
+  await active.stop();
   await writer.stop();
-  sampling = false;
-  await sampler;
+  await sampler.stop();
 
   // The removed members left cleanly, highest first, before their pods were removed: the stop ran and
   // completed (a clean shutdown writes its seqno in grastate.dat; a server killed with its pod leaves -1).
@@ -726,10 +698,11 @@ test('galera resize 3→5→3 under writes: the new members join by SST, the rem
   for (const pod of added) assert.ok(stopEvents.some((e) => e.message.startsWith(`Stopped ${pod}:`) && e.message.includes('scaling down')), `${pod}: MemberStopped`);
 
   for (const pod of MEMBERS) await expectSynced(namespace, pod, 3);
+  const samples = sampler.samples().filter((s) => s.status !== undefined);
   const sizes = samples.filter((s) => s.pod === member(0)).map((s) => s.size).filter((size, i, all) => i === 0 || size !== all[i - 1]);
   assert.deepEqual(samples.filter((s) => s.status !== 'Primary'), [], 'the remaining members stay in the primary component throughout');
   assert.ok(samples.some((s) => s.size === 5), 'the samples saw the 5 members');
-  t.diagnostic(`wsrep_cluster_size on ${member(0)}: ${sizes.join(' → ')} (${samples.length} samples of the 3 remaining members, all Primary; ${sampleErrors} unanswered)`);
+  t.diagnostic(`wsrep_cluster_size on ${member(0)}: ${sizes.join(' → ')} (${samples.length} samples of the 3 remaining members, all Primary; ${sampler.samples().length - samples.length} unanswered)`);
 
   await expectAllRows(namespace, writer.acked);
   t.diagnostic(`rows acknowledged: ${writer.acked.size} (${added.map((p) => `${writer.through.get(p) ?? 0} through ${p}`).join(', ')}), lost: 0 (${writer.failures()} inserts failed)`);
