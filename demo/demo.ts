@@ -201,7 +201,7 @@ async function galeraDemo(
   const booted = await waitFor('galera', '3 Galera primaries', settled, 300_000);
   console.log(existing
     ? `3 Galera members Synced as primaries (${secs(booted)}).`
-    : `3 Galera members Synced as primaries ${secs(booted)} after kubectl apply (the seed, then two joins by state transfer, one at a time).`);
+    : `3 Galera members Synced as primaries ${secs(booted)} after kubectl apply (the most advanced member seeds, the others join one at a time).`);
   console.log(k(['-n', NAMESPACE, 'get', 'pods', '-l', 'app=galera', '-L', 'rss-role,rss-active-member']).trimEnd());
   console.log('Each member listens on 127.0.0.1, on ports derived from the namespace, the cluster and the ordinal (galera-agent ports):');
   for (const pod of ['rss-galera-0', 'rss-galera-1', 'rss-galera-2']) console.log(`  ${pod}: ${kt(['-n', NAMESPACE, 'exec', pod, '--', agent, 'ports']).trim()}`);
@@ -212,6 +212,9 @@ async function galeraDemo(
   showSql('rss-galera-0', "INSERT INTO demo.notes (note, via) VALUES ('hello', 'rss-galera-0'), ('from', 'rss-galera-0'), ('the demo', 'rss-galera-0')");
   showSql('rss-galera-1', 'SELECT id, note, via FROM demo.notes ORDER BY id');
   console.log(`Written and read back in ${secs(Date.now() - write)} (Galera replicates synchronously: a committed row is on every member).`);
+  if (Number(sqlValue('rss-galera-1', 'SELECT COUNT(*) FROM demo.notes')) > 3) {
+    console.log('(The rows of earlier runs are there too: on the local control plane a member\'s directory, its volume, outlives its pod and namespace.)');
+  }
 
   step('kubectl rss status galera  (the kubectl plugin in bin/)');
   const plugin = spawnSync(join(cp.bin, 'kubectl'), ['rss', 'status', 'galera', '-n', NAMESPACE], {
