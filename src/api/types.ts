@@ -197,9 +197,10 @@ export interface RolloutStatus {
   total: number;
   /** RollingUpdate while members are replaced, Halted after a failure, Complete when all are updated. */
   state: 'RollingUpdate' | 'Halted' | 'Complete';
-  /** Outdated members the rollout does not touch (fenced). */
-  skipped?: string[];
-  halted?: RolloutHalt;
+  /** Outdated members the rollout does not touch (fenced); null (removed by the status merge patch) when none. */
+  skipped?: string[] | null;
+  /** Null (removed by the status merge patch) once the rollout is not halted. */
+  halted?: RolloutHalt | null;
 }
 
 export interface ReplicatedStatefulSetStatus {

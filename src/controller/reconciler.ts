@@ -72,6 +72,8 @@ interface ClusterMemory {
   lastStatusText?: string;
   /** Hash of the StatefulSet built for this spec generation and size (building it is the costly part). */
   statefulSetHash?: { key: string; hash: string };
+  /** The revision of a rolling update not complete yet. */
+  rolloutUnderWay?: string;
   /** When a running primary's sequence was last read for the high-water mark. */
   runningSequenceAt?: number;
   /** The halt of the rolling update, as last decided (loaded from status after a restart). */
@@ -125,11 +127,16 @@ function toMemberStatus(r: MemberRecord, pod: V1Pod | undefined, fenced: boolean
   return s;
 }
 
+/** Status is written by merge patch: a field that is no longer true is sent as null, which removes it. */
 function toRolloutStatus(r: RolloutProgress): RolloutStatus {
-  const s: RolloutStatus = { revision: r.revision, updated: r.updated, total: r.total, state: r.state };
-  if (r.skipped.length > 0) s.skipped = r.skipped;
-  if (r.halted) s.halted = { member: r.halted.member, revision: r.halted.revision, reason: r.halted.reason, time: new Date(r.halted.at).toISOString() };
-  return s;
+  return {
+    revision: r.revision,
+    updated: r.updated,
+    total: r.total,
+    state: r.state,
+    skipped: r.skipped.length > 0 ? r.skipped : null,
+    halted: r.halted ? { member: r.halted.member, revision: r.halted.revision, reason: r.halted.reason, time: new Date(r.halted.at).toISOString() } : null,
+  };
 }
 
 function haltFromStatus(rss: ReplicatedStatefulSet): RolloutHalt | undefined {
@@ -198,6 +205,8 @@ export class Reconciler {
       if (rss.status?.highestSequence !== undefined) memory.highestSequence = rss.status.highestSequence;
       const halt = haltFromStatus(rss);
       if (halt) memory.rolloutHalt = halt;
+      const rollout = rss.status?.rollout;
+      if (rollout?.revision && rollout.state !== 'Complete') memory.rolloutUnderWay = rollout.revision;
       this.memory.set(key, memory);
     }
     return memory;
@@ -228,6 +237,7 @@ export class Reconciler {
     const updateRevision = updateRevisionOf(sts);
     if (updateRevision !== undefined) observation.updateRevision = updateRevision;
     if (memory.rolloutHalt !== undefined) observation.rolloutHalt = memory.rolloutHalt;
+    if (memory.rolloutUnderWay !== undefined) observation.rolloutUnderWay = memory.rolloutUnderWay;
     if (memory.runningSequenceAt !== undefined) observation.runningSequenceAt = memory.runningSequenceAt;
     return { observation, pods };
   }
@@ -289,6 +299,8 @@ export class Reconciler {
     if (plan.rollout !== undefined) {
       if (plan.rollout.halted !== undefined) memory.rolloutHalt = plan.rollout.halted;
       else delete memory.rolloutHalt;
+      if (plan.rollout.state === 'Complete') delete memory.rolloutUnderWay;
+      else memory.rolloutUnderWay = plan.rollout.revision;
     }
     this.trackFailover(memory, memory.records, previous);
   }

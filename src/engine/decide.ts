@@ -548,14 +548,19 @@ function rolloutProgress(ctx: Context): RolloutProgress | undefined {
   if (revision === undefined || revision === '') return undefined;
   const outdated = ctx.wanted.filter((m) => m.outdated);
   const active = outdated.filter((m) => !m.fenced);
+  // A rollout under way is complete only once every member runs the revision and runs healthy: the last
+  // replaced member counts until it has rejoined (its pod may not even exist yet).
+  const finishing =
+    ctx.observation.rolloutUnderWay === revision &&
+    ctx.wanted.some((m) => !m.fenced && (m.pod.revision !== revision || !isHealthy(m)));
   const progress: RolloutProgress = {
     revision,
     updated: ctx.wanted.filter((m) => m.pod.revision === revision).length,
     total: ctx.wanted.length,
-    state: active.length === 0 ? 'Complete' : 'RollingUpdate',
+    state: active.length === 0 && !finishing ? 'Complete' : 'RollingUpdate',
     skipped: outdated.filter((m) => m.fenced).map((m) => m.name),
   };
-  if (active.length === 0) return progress;
+  if (progress.state === 'Complete') return progress;
 
   const recovered = (m: Member) => isHealthy(m) && m.rec.failures === 0 && m.rec.lastStatusAt !== undefined;
   let halt: RolloutHalt | undefined;

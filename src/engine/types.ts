@@ -95,6 +95,8 @@ export interface Observation {
   updateRevision?: string;
   /** The recorded halt of the rolling update, if any. */
   rolloutHalt?: RolloutHalt;
+  /** The revision of a rolling update recorded as not complete yet (it completes once every member runs it healthy). */
+  rolloutUnderWay?: string;
   /** When a running primary's sequence was last read for the high-water mark (ms since epoch; in memory only). */
   runningSequenceAt?: number;
 }

@@ -110,6 +110,7 @@ test('rolling update: an image change replaces 5 members one at a time, secondar
   // Progress was visible in status, and the events tell the story.
   assert.ok(progress.some((p) => p.startsWith('RollingUpdate')), `progress: ${progress.join(', ')}`);
   assert.equal(progress.at(-1), 'Complete 5/5');
+  assert.ok(!progress.some((p) => p.startsWith('Complete') && p !== 'Complete 5/5'), 'never Complete before every member is replaced');
   const updated = after.status?.conditions?.find((x) => x.type === 'Updated');
   assert.equal(updated?.status, 'True');
   const events = await clusterEvents(namespace, NAME);
@@ -157,6 +158,7 @@ test('rolling update: a template that breaks status halts after the first member
   );
   t.diagnostic(`fix → rollout complete: ${Date.now() - fixed} ms`);
   assert.equal(done.status?.updatedReplicas, 3);
+  assert.equal(done.status?.rollout?.halted, undefined, 'the old halt is gone from status');
   const down = downtimes(namespace, ['rss-example-0', 'rss-example-1'], fixed);
   assert.deepEqual(down.map((d) => d.member), ['rss-example-1', 'rss-example-0'], 'the rest of the rollout ran after the fix');
 });

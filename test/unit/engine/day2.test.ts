@@ -60,6 +60,34 @@ describe('rolling update', () => {
     assert.equal(final.phase, 'Running');
   });
 
+  it('is complete only once the last replaced member runs healthy on the new revision', () => {
+    const sim = simulation(policy(), runningCluster(['primary', 'primary', 'primary'], 'r1'));
+    settle(sim);
+    sim.updateRevision = 'r2';
+    const states: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const size = sim.statefulSetReplicas;
+      const plan = step(sim);
+      const healthy = runningCount(sim);
+      if (plan.rollout?.state === 'Complete') {
+        assert.equal(healthy, 3, 'Complete with a member still down');
+        assert.ok(sim.members.every((m) => m.revision === 'r2'));
+      }
+      states.push(plan.rollout?.state ?? 'none');
+      if (plan.reads.length === 0 && plan.change === undefined && plan.statefulSetReplicas === size) break;
+    }
+    assert.equal(states.at(-1), 'Complete');
+    // The last member's pod deleted, not recreated yet: still under way.
+    const members = [0, 1].map((o) => member(o, { role: 'primary' }));
+    for (const m of members) m.pod.revision = 'r2';
+    const gone = member(2, { phase: 'Missing' });
+    const plan = decide(policy(), observation([...members, gone], { updateRevision: 'r2', rolloutUnderWay: 'r2' }));
+    assert.equal(plan.rollout?.state, 'RollingUpdate');
+    assert.equal(plan.phase, 'Updating');
+    // Without a rollout under way, a missing pod is a failover, not a rollout.
+    assert.equal(decide(policy(), observation([...members, gone], { updateRevision: 'r2' })).rollout?.state, 'Complete');
+  });
+
   it('reports progress while under way: Updating phase, Updated=False with the counts', () => {
     const sim = simulation(policy(), runningCluster(['primary', 'primary', 'primary'], 'r1'));
     settle(sim);

@@ -48,6 +48,7 @@ export interface Simulation {
   /** Revisions whose application fails `status` once started. */
   badRevisions: Set<string>;
   rolloutHalt?: RolloutHalt;
+  rolloutUnderWay?: string;
 }
 
 export function simulation(policy: ClusterPolicy, members: FakeMember[], highestSequence?: number): Simulation {
@@ -143,6 +144,7 @@ export function observe(sim: Simulation): Observation {
   if (sim.highestSequence !== undefined) obs.highestSequence = sim.highestSequence;
   if (sim.updateRevision !== undefined) obs.updateRevision = sim.updateRevision;
   if (sim.rolloutHalt !== undefined) obs.rolloutHalt = sim.rolloutHalt;
+  if (sim.rolloutUnderWay !== undefined) obs.rolloutUnderWay = sim.rolloutUnderWay;
   return obs;
 }
 
@@ -155,6 +157,10 @@ export function step(sim: Simulation): Plan {
   sim.statefulSetReplicas = plan.statefulSetReplicas;
   if (plan.rollout?.halted !== undefined) sim.rolloutHalt = plan.rollout.halted;
   else delete sim.rolloutHalt;
+  if (plan.rollout !== undefined) {
+    if (plan.rollout.state === 'Complete') delete sim.rolloutUnderWay;
+    else sim.rolloutUnderWay = plan.rollout.revision;
+  }
   sim.now += 100;
   for (const read of plan.reads) {
     sim.reads.push(read);
