@@ -2,6 +2,7 @@
 // test file), a namespace per test that is removed afterwards, and small waiting helpers.
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
@@ -55,6 +56,8 @@ export async function testNamespace(t: TestContext, prefix: string): Promise<str
   t.after(async () => {
     if (process.env.RSS_KEEP_NAMESPACES) return;
     await c.core.deleteNamespace({ name }).catch(() => undefined);
+    // The members' folders outlive their pods, as volumes would; the test's are of no use to anyone now.
+    rmSync(c.podDir(name, ''), { recursive: true, force: true });
   });
   return name;
 }
