@@ -30,11 +30,21 @@ export interface ProfileSummary {
   byInclusive: [string, number][];
 }
 
+/**
+ * A frame's file, with the operator's build (.cache/bench-operator/<run>/dist/…, see operator.ts) shown as
+ * the src/ folder it is built from (`src/controller/reconciler.js`: the built file, whose lines differ a little).
+ */
+function sourcePath(url: string): string {
+  const path = url.replace(/^file:\/\//, '');
+  const built = /\/\.cache\/bench-operator\/[^/]+\/dist\/(.*)$/.exec(path);
+  return built ? `${repoRoot}/src/${built[1]}` : path;
+}
+
 /** Where a frame belongs: a package, a folder of this repository, Node's internals, or V8's pseudo-frames. */
 function area(url: string, functionName: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   if (url.startsWith('node:')) return 'node: (built-ins)';
-  const path = url.replace(/^file:\/\//, '');
+  const path = sourcePath(url);
   const nm = path.lastIndexOf('/node_modules/');
   if (nm !== -1) {
     const rest = path.slice(nm + '/node_modules/'.length).split('/');
@@ -47,7 +57,7 @@ function area(url: string, functionName: string): string {
 
 function frameName(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
-  const where = url ? `${relative(repoRoot, url.replace(/^file:\/\//, '')).replace(/^(\.\.\/)+/, '')}:${lineNumber + 1}` : '';
+  const where = url ? `${relative(repoRoot, sourcePath(url)).replace(/^(\.\.\/)+/, '')}:${lineNumber + 1}` : '';
   return `${functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
 }
 
@@ -83,7 +93,7 @@ export function summariseProfile(file: string, top = 20): ProfileSummary {
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const n = byId.get(cur)!;
-      const url = n.callFrame.url;
+      const url = sourcePath(n.callFrame.url);
       if (!url.includes('/src/') || url.includes('/node_modules/')) continue;
       const key = frameName(n);
       if (seen.has(key)) continue;
