@@ -1,5 +1,5 @@
 // The benchmark command: `npm run bench` runs every scenario and prints a table; `npm run bench -- NAME…`
-// runs some (bootstrap, failover, scale). On the local control plane (started or reused, never stopped);
+// runs some (bootstrap, failover, scale, galera). On the local control plane (started or reused, never stopped);
 // everything it creates (namespaces, operator processes) is removed at the end, also on Ctrl-C.
 //
 // Options:
@@ -11,6 +11,7 @@
 //   --window S            steady-state window of the scale scenario, seconds, rounded up to whole 30 s
 //                         reconcile intervals (default 60)
 //   --deletion-trials N   pod deletions timed under load in the scale scenario (default 5)
+//   --galera-trials N     bootstrap and failover trials of the Galera scenario (default 3)
 //   --cpu-prof            start every operator with `node --cpu-prof` (whole process) and the inspector, profile
 //                         each measurement window, and summarise the profiles
 //   --operator-node-options="FLAGS"  extra node flags for the operator process (note the "="), e.g.
@@ -28,12 +29,14 @@ import { prepareOperator, stopAllOperators, type OperatorRuntime } from './lib/o
 import { formatScenario, machineDescription, summaryTable, type ScenarioResult, type SummaryRow } from './lib/report.ts';
 import { bootstrapScenario } from './scenarios/bootstrap.ts';
 import { failoverScenario } from './scenarios/failover.ts';
+import { galeraScenario } from './scenarios/galera.ts';
 import { scaleScenario } from './scenarios/scale.ts';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult[] | ScenarioResult>> = {
   bootstrap: bootstrapScenario,
   failover: failoverScenario,
   scale: scaleScenario,
+  galera: galeraScenario,
 };
 
 function positiveInt(name: string, value: string): number {
@@ -52,6 +55,7 @@ async function main(): Promise<number> {
       'scale-namespaces': { type: 'string', default: '1' },
       window: { type: 'string', default: '60' },
       'deletion-trials': { type: 'string', default: '5' },
+      'galera-trials': { type: 'string', default: '3' },
       'cpu-prof': { type: 'boolean', default: false },
       'operator-node-options': { type: 'string', default: '' },
       'operator-from': { type: 'string', default: 'dist' },
@@ -60,7 +64,7 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench [-- bootstrap|failover|scale …] [--trials N] [--failover-trials N] [--clusters N,N] [--scale-namespaces K] [--window S] [--deletion-trials N] [--cpu-prof] [--operator-node-options="FLAGS"] [--operator-from dist|src] [--out DIR]');
+    console.log('usage: npm run bench [-- bootstrap|failover|scale|galera …] [--trials N] [--failover-trials N] [--clusters N,N] [--scale-namespaces K] [--window S] [--deletion-trials N] [--galera-trials N] [--cpu-prof] [--operator-node-options="FLAGS"] [--operator-from dist|src] [--out DIR]');
     return 0;
   }
   const names = positionals.length ? positionals : Object.keys(SCENARIOS);
@@ -74,6 +78,7 @@ async function main(): Promise<number> {
     scaleNamespaces: positiveInt('scale-namespaces', values['scale-namespaces']),
     windowSeconds: positiveInt('window', values.window),
     deletionTrials: positiveInt('deletion-trials', values['deletion-trials']),
+    galeraTrials: positiveInt('galera-trials', values['galera-trials']),
     cpuProf: values['cpu-prof'],
     nodeOptions: values['operator-node-options'].split(/\s+/).filter(Boolean),
     operatorFrom: from,

@@ -15,6 +15,8 @@ export interface BenchOptions {
   windowSeconds: number;
   /** Pod deletions timed under load in the scale scenario. */
   deletionTrials: number;
+  /** Bootstrap and failover trials of the Galera scenario. */
+  galeraTrials: number;
   /** Start every operator with `node --cpu-prof` and profile the measurement windows. */
   cpuProf: boolean;
   /** Extra node flags for the operator process (runtime settings to compare; the operator is unchanged). */
