@@ -323,7 +323,7 @@ export async function galeraScenario(ctx: BenchContext): Promise<ScenarioResult>
   const stat = (values: number[]) => {
     const v = values.filter(Number.isFinite);
     if (v.length === 0) return '–';
-    if (v.length >= 5) return `p50 ${ms(percentile(v, 50))} / p95 ${ms(percentile(v, 95))} (${ms(min(v))}–${ms(max(v))})`;
+    if (n >= 5) return `p50 ${ms(percentile(v, 50))} / p95 ${ms(percentile(v, 95))} (${ms(min(v))}–${ms(max(v))})`;
     return `${ms(median(v))} (${ms(min(v))}–${ms(max(v))})`;
   };
   const kind = n >= 5 ? 'p50 / p95 (min–max)' : 'median (min–max)';
