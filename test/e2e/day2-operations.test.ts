@@ -131,6 +131,6 @@ test('seed: after a lights-out blocked by an unknown sequence, the named member 
   assert.equal(seeded.status?.lastBootstrap?.override, true);
   assert.equal(seeded.status?.lastBootstrap?.sequence, 6);
   await eventually('the seed-override annotation removed', async () => (await annotations(namespace))[ANNOTATION_SEED_OVERRIDE] === undefined);
-  const seededEvent = (await clusterEvents(namespace, NAME)).find((e) => e.reason === 'Seeded');
-  assert.match(seededEvent?.message ?? '', /rss-example-2.*seed-override/);
+  await eventually('a Seeded event naming the override', async () =>
+    (await clusterEvents(namespace, NAME)).some((e) => e.reason === 'Seeded' && /rss-example-2.*seed-override/.test(e.message)));
 });
