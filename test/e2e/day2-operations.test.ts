@@ -54,9 +54,12 @@ test('fence: the member is stopped and left alone with its pod in place; unfence
   const fencedAt = Date.now();
   ok(namespace, ['fence', NAME, pod]);
   assert.equal((await annotations(namespace))[ANNOTATION_FENCED], pod);
-  const fenced = await waitForCluster(namespace, NAME, `${pod} fenced and stopped`, (rss) => member(rss, pod)?.fenced === true && member(rss, pod)?.role === 'stopped');
+  // The status written right after the stop still carries the conditions decided before it; the next
+  // write, a moment later, has both.
+  const fenced = await waitForCluster(namespace, NAME, `${pod} fenced and stopped, and said so`, (rss) =>
+    member(rss, pod)?.fenced === true && member(rss, pod)?.role === 'stopped' &&
+    /rss-example-1 \(fenced\)/.test(rss.status?.conditions?.find((x) => x.type === 'Degraded')?.message ?? ''));
   assert.equal(fenced.status?.phase, 'Degraded');
-  assert.match(fenced.status?.conditions?.find((x) => x.type === 'Degraded')?.message ?? '', /rss-example-1 \(fenced\)/);
   assert.ok((await clusterEvents(namespace, NAME)).some((e) => e.reason === 'MemberFenced' && e.message.includes(pod)));
 
   // Left alone: after several reconcile intervals, only the one stop ran, and the pod is the same one.
