@@ -1,8 +1,9 @@
 // Names of the resource and of everything the operator creates for it. The group, kind, child names and
 // labels are those of the 2018 Go operator (beekhof/rss-operator), so existing clusters, client Services
-// and scripts keep matching.
+// and scripts keep matching. The annotations the engine names in its messages are defined there, once.
 
 import type { Role } from '../engine/types.ts';
+import { FENCED_ANNOTATION, RESTART_ANNOTATION, SEED_OVERRIDE_ANNOTATION } from '../engine/index.ts';
 
 export const GROUP = 'clusterlabs.org';
 export const VERSION = 'v1alpha1';
@@ -27,14 +28,14 @@ export const LABEL_ROLE = 'rss-role';
 export const ROLES: readonly Role[] = ['primary', 'secondary', 'stopped', 'failed', 'unknown'];
 
 /** RSS annotation naming the pod to seed, even below the recorded high-water mark or with peers unknown. */
-export const ANNOTATION_SEED_OVERRIDE = 'rss.clusterlabs.org/seed-override';
+export const ANNOTATION_SEED_OVERRIDE = SEED_OVERRIDE_ANNOTATION;
 /**
  * RSS annotation listing fenced members, comma-separated pod names: each is stopped and left alone (no
  * status probe, no restart, no replacement, never seeded) until it is taken off the list.
  */
-export const ANNOTATION_FENCED = 'rss.clusterlabs.org/fenced';
+export const ANNOTATION_FENCED = FENCED_ANNOTATION;
 /** RSS annotation naming one member to restart cleanly (stop, then rejoin); removed once the stop ran. */
-export const ANNOTATION_RESTART = 'rss.clusterlabs.org/restart';
+export const ANNOTATION_RESTART = RESTART_ANNOTATION;
 /** RSS annotation "true": pause, as spec.paused does, without editing the spec (GitOps-friendly). */
 export const ANNOTATION_PAUSED = 'rss.clusterlabs.org/paused';
 

@@ -71,7 +71,7 @@ interface ClusterMemory {
   /** The status this process last wrote, so an unchanged one is not written again. */
   lastStatusText?: string;
   /** Hash of the StatefulSet built for this spec generation and size (building it is the costly part). */
-  statefulSetHash?: { key: string; hash: string };
+  statefulSetHash?: { key: string; desired: V1StatefulSet; hash: string };
   /** The revision of a rolling update not complete yet. */
   rolloutUnderWay?: string;
   /** When a running primary's sequence was last read for the high-water mark. */
@@ -500,10 +500,11 @@ export class Reconciler {
     // The StatefulSet depends only on the spec (its generation) and the size: build and hash it once per change.
     const key = `${rss.metadata.generation ?? 0}/${replicas}`;
     if (memory.statefulSetHash?.key !== key) {
-      memory.statefulSetHash = { key, hash: appliedHash(buildStatefulSet(rss, spec, replicas)) ?? '' };
+      const desired = buildStatefulSet(rss, spec, replicas);
+      memory.statefulSetHash = { key, desired, hash: appliedHash(desired) ?? '' };
     }
-    if (current && appliedHash(current) === memory.statefulSetHash.hash && current.spec?.replicas === replicas) return;
-    const desired = buildStatefulSet(rss, spec, replicas);
+    const { desired, hash } = memory.statefulSetHash;
+    if (current && appliedHash(current) === hash && current.spec?.replicas === replicas) return;
     await this.apply('statefulsets', rss.metadata.namespace!, desired.metadata!.name!, desired);
   }
 

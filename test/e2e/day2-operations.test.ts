@@ -1,14 +1,12 @@
 // Manual operations through the kubectl plugin (`kubectl rss …`, found on PATH by the real kubectl), each
 // checked for its effect on the members: fence/unfence, restart, pause/resume and force-seed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_SEED_OVERRIDE } from '../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
-import { repoRoot } from '../../controlplane/localcluster.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
+import { kubectlRss } from '../support/plugin.ts';
 import { crashApplication, deleteAllPods, setFault, setSequence } from '../support/dummy.ts';
 import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
 
@@ -16,17 +14,13 @@ const NAME = 'example';
 const allPrimaries = (rss: ReplicatedStatefulSet) => (rss.status?.members?.primary?.length ?? 0) === 3 && rss.status?.phase === 'Running';
 
 /** `kubectl rss ARGS` in the namespace, as a user runs it. */
-function kubectlRss(namespace: string, args: string[]): { code: number; out: string } {
-  const c = cluster();
-  const result = spawnSync(join(c.bin, 'kubectl'), ['rss', ...args, '-n', namespace], {
-    encoding: 'utf8',
-    env: { ...process.env, KUBECONFIG: c.kubeconfigPath, PATH: `${join(repoRoot, 'bin')}:${c.bin}:${process.env.PATH ?? ''}` },
-  });
+function kubectlRssIn(namespace: string, args: string[]): { code: number; out: string } {
+  const result = kubectlRss([...args, '-n', namespace]);
   return { code: result.status ?? -1, out: `${result.stdout}${result.stderr}` };
 }
 
 function ok(namespace: string, args: string[]): string {
-  const { code, out } = kubectlRss(namespace, args);
+  const { code, out } = kubectlRssIn(namespace, args);
   assert.equal(code, 0, `kubectl rss ${args.join(' ')} failed: ${out}`);
   return out;
 }
@@ -96,7 +90,7 @@ test('restart: one member is stopped cleanly and rejoins in the same pod; the re
   await sleep(3000);
   assert.equal(since(namespace, pod, asked).filter((x) => x.verb === 'stop').length, 1);
 
-  const unknown = kubectlRss(namespace, ['restart', NAME, 'rss-example-7']);
+  const unknown = kubectlRssIn(namespace, ['restart', NAME, 'rss-example-7']);
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.out, /rss-example-7/);
 });

@@ -3,34 +3,20 @@
 // (run by the real operator with the dummy application) is compared with golden files once what varies
 // from run to run is normalised; its errors and the annotations it writes are checked.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
-import { repoRoot } from '../../controlplane/localcluster.ts';
 import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_SEED_OVERRIDE, GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { table } from '../../src/cli/format.ts';
 import type { StatusView } from '../../src/cli/status-view.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
+import { kubectlRss } from '../support/plugin.ts';
 import { createCluster, getCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
 import { assertGolden, readGolden, updating } from '../unit/cli/golden.ts';
-
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `kubectl rss <args>`: bin/ first on PATH, then this Node.js (the plugin's `#!/usr/bin/env node`). */
-function kubectlRss(args: string[], kubeconfig = cluster().kubeconfigPath): Result {
-  const env = { ...process.env, KUBECONFIG: kubeconfig, PATH: [join(repoRoot, 'bin'), dirname(process.execPath), process.env.PATH ?? ''].join(delimiter) };
-  const r = spawnSync(join(cluster().bin, 'kubectl'), ['rss', ...args], { env, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function example(name: string, edit: (rss: ReplicatedStatefulSet) => void = () => undefined): ReplicatedStatefulSet {
   const rss = loadManifest('examples/dummy/cluster.yaml');
