@@ -254,6 +254,7 @@ export class Reconciler {
     let changed = false;
     let lastBootstrap = rss.status?.lastBootstrap;
     let stop = false;
+    let stale = false; // members were read after the last decision
 
     for (let round = 0; round < MAX_ROUNDS && !stop; round++) {
       const observed = this.observe(rss, spec, memory);
@@ -268,20 +269,32 @@ export class Reconciler {
 
       if (plan.reads.length > 0) {
         await Promise.all(plan.reads.map((read) => this.runRead(rss, spec, memory, read)));
+        stale = true;
         continue;
       }
+      stale = false;
       if (!plan.change) break;
       changed = true;
       const result = await this.runChange(rss, spec, memory, plan.change);
       if (result.bootstrap) lastBootstrap = result.bootstrap;
       // A deleted pod must be seen gone (and recreated) through the watch before anything else is decided.
       stop = plan.change.kind === 'deletePod' || !result.ok;
+      // The status shows the change at once, its conditions judged from the members as they are after it,
+      // not as they were before. Deciding is pure: this plan is only looked at, not acted on.
+      ({ plan, pods } = this.view(rss, spec, memory));
       await this.writeStatus(rss, spec, memory, plan, pods, lastBootstrap);
     }
     if (!plan) return {};
+    if (stale) ({ plan, pods } = this.view(rss, spec, memory));
     await Promise.all([this.syncPodLabels(rss, pods, memory), this.writeStatus(rss, spec, memory, plan, pods, lastBootstrap)]);
     if (plan.reads.length > 0 || (plan.change && !stop)) return { requeueAfterMs: 0 };
     return { requeueAfterMs: changed && stop ? Math.min(plan.requeueAfterMs, 1000) : plan.requeueAfterMs };
+  }
+
+  /** What the engine makes of the cluster as it is now, for the status; nothing is remembered or done. */
+  private view(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory): { plan: Plan; pods: Map<string, V1Pod> } {
+    const observed = this.observe(rss, spec, memory);
+    return { plan: decide(spec.policy, observed.observation), pods: observed.pods };
   }
 
   private remember(memory: ClusterMemory, plan: Plan): void {

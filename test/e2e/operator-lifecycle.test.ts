@@ -2,6 +2,7 @@
 // create, resize, failover, destroy.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Watch } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
@@ -14,10 +15,25 @@ test('create: the example comes up with 3 primaries, visible to the original que
   const c = cluster();
   const namespace = await testNamespace(t, 'create');
   startOperator(t, namespace);
+  // Every status the operator writes on the way up, as `kubectl get rss -w` would see it.
+  const written: NonNullable<ReplicatedStatefulSet['status']>[] = [];
+  const watch = await new Watch(c.kubeConfig).watch(`/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`, {},
+    (_type: string, rss: ReplicatedStatefulSet) => { if (rss.status) written.push(rss.status); }, () => {});
+  t.after(() => watch.abort());
   const started = Date.now();
   await createCluster(namespace, loadManifest('examples/dummy/cluster.yaml'));
   const rss = await waitForCluster(namespace, 'example', '3 primaries', allPrimaries(3));
   t.diagnostic(`kubectl apply → 3 members primary: ${Date.now() - started} ms`);
+
+  // Each status tells one story: the Available condition counts the same primaries the member lists show.
+  await eventually('the final status seen by the watch', () => written.some((s) => s.primaryReplicas === 3));
+  assert.ok(written.length >= 3, `statuses seen: ${written.length}`);
+  for (const s of written) {
+    const available = s.conditions?.find((x) => x.type === 'Available');
+    const counted = /: (\d+) primar/.exec(available?.message ?? '')?.[1];
+    if (available?.status === 'True') assert.equal(Number(counted), s.primaryReplicas, `Available says "${available.message}" beside primaries ${JSON.stringify(s.members?.primary)}`);
+    else assert.equal(s.primaryReplicas ?? 0, 0, `Available=False (${available?.message}) beside primaries ${JSON.stringify(s.members?.primary)}`);
+  }
 
   const query = c.kubectl(['-n', namespace, 'get', 'rss/example', '-o=jsonpath={.status.members.primary}']);
   assert.deepEqual(JSON.parse(query), ['rss-example-0', 'rss-example-1', 'rss-example-2']);
