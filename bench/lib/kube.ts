@@ -2,10 +2,6 @@
 // that timestamp every event as it arrives (millisecond precision, unlike the API's second-resolution
 // timestamps), and the API server's own request counters.
 import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
   makeInformer,
   type Informer,
   type KubernetesObject,
@@ -13,25 +9,16 @@ import {
   type V1Pod,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
+import { localClusterClient, type LocalClusterClient } from '../../controlplane/client.ts';
 import { paths, repoRoot, up } from '../../controlplane/localcluster.ts';
 import { GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 
-export interface Cluster {
-  kc: KubeConfig;
-  kubeconfig: string;
-  bin: string;
-  core: CoreV1Api;
-  apps: AppsV1Api;
-  custom: CustomObjectsApi;
-  kubectl(args: string[], input?: string): string;
-  podDir(namespace: string, pod: string): string;
-}
+export type Cluster = LocalClusterClient;
 
 export const BENCH_LABEL = 'rss-operator.bench/run';
 
@@ -41,24 +28,12 @@ let cached: Cluster | undefined;
 export async function connect(): Promise<Cluster> {
   if (cached) return cached;
   const result = await up();
-  const kc = new KubeConfig();
-  kc.loadFromFile(result.kubeconfig);
-  const server = kc.getCurrentCluster()?.server ?? '';
+  const c = localClusterClient(result.kubeconfig, result.bin, { maxBuffer: 256 * 1024 * 1024, timeout: 60_000 });
+  const server = c.kubeConfig.getCurrentCluster()?.server ?? '';
   if (!/^https:\/\/127\.0\.0\.1:\d+$/.test(server)) throw new Error(`the local control plane's API server is not on 127.0.0.1 (${server}); the benchmark talks only to 127.0.0.1`);
-  const kubectl = (args: string[], input?: string) =>
-    execFileSync(join(result.bin, 'kubectl'), ['--kubeconfig', result.kubeconfig, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024, timeout: 60_000 });
-  kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'deploy', 'crd.yaml')]);
-  kubectl(['wait', '--for=condition=Established', '--timeout=30s', `crd/${PLURAL}.${GROUP}`]);
-  cached = {
-    kc,
-    kubeconfig: result.kubeconfig,
-    bin: result.bin,
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-    kubectl,
-    podDir: (namespace, pod) => join(paths().pods, namespace, pod),
-  };
+  c.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'deploy', 'crd.yaml')]);
+  c.kubectl(['wait', '--for=condition=Established', '--timeout=30s', `crd/${PLURAL}.${GROUP}`]);
+  cached = c;
   return cached;
 }
 
@@ -180,9 +155,9 @@ export class NamespaceWatch {
   constructor(c: Cluster, namespace: string) {
     this.namespace = namespace;
     const ns = namespace;
-    this.pods = makeInformer(c.kc, `/api/v1/namespaces/${ns}/pods`, () => c.core.listNamespacedPod({ namespace: ns }));
-    this.statefulSets = makeInformer(c.kc, `/apis/apps/v1/namespaces/${ns}/statefulsets`, () => c.apps.listNamespacedStatefulSet({ namespace: ns }));
-    this.clusters = makeInformer(c.kc, `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`, () =>
+    this.pods = makeInformer(c.kubeConfig, `/api/v1/namespaces/${ns}/pods`, () => c.core.listNamespacedPod({ namespace: ns }));
+    this.statefulSets = makeInformer(c.kubeConfig, `/apis/apps/v1/namespaces/${ns}/statefulsets`, () => c.apps.listNamespacedStatefulSet({ namespace: ns }));
+    this.clusters = makeInformer(c.kubeConfig, `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`, () =>
       c.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL }) as Promise<{ items: (ReplicatedStatefulSet & KubernetesObject)[] }>,
     );
     // RSS_BENCH_DEBUG_EVENTS=<file>: every pod event as it arrives, for debugging the benchmark itself.

@@ -14,6 +14,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../../controlplane/localcluster.ts';
 import type { Cluster } from './kube.ts';
+// The trace's records are defined where they are written (type-only: the preload is never loaded here).
+import type { ExecRecord, RequestRecord } from './trace-preload.ts';
+
+export type { ExecRecord, RequestRecord };
 
 /** How the operator process is started. */
 export interface OperatorRuntime {
@@ -123,21 +127,6 @@ export interface OperatorOptions {
   extraArgs?: string[];
 }
 
-export interface RequestRecord {
-  key: string;
-  start: number;
-  end: number;
-}
-
-export interface ExecRecord {
-  ns: string;
-  pod: string;
-  cmd: string;
-  start: number;
-  end: number;
-  ok: boolean;
-}
-
 export interface ProcSample {
   at: number;
   /** utime + stime, in seconds. */
@@ -231,7 +220,7 @@ export class OperatorProcess {
     const args = [
       ...nodeArgs,
       how.main,
-      '--kubeconfig', c.kubeconfig,
+      '--kubeconfig', c.kubeconfigPath,
       '--namespace', o.namespaces.join(','),
       '--lease-namespace', o.namespaces[0]!,
       '--http-address', '127.0.0.1:0',

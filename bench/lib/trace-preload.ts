@@ -16,13 +16,21 @@ import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 
 const prefix = process.env.RSS_BENCH_TRACE;
 
-interface ExecLine {
+/** One line of <prefix>.execs.jsonl (read back by the benchmark: OperatorProcess.execs). */
+export interface ExecRecord {
   ns: string;
   pod: string;
   cmd: string;
   start: number;
   end: number;
   ok: boolean;
+}
+
+/** One line of <prefix>.requests.jsonl (read back by the benchmark: OperatorProcess.apiRequests). */
+export interface RequestRecord {
+  key: string;
+  start: number;
+  end: number;
 }
 
 /** "GET pods/exec", "WATCH pods", "PATCH replicatedstatefulsets/status", "POST events", … */
@@ -76,7 +84,8 @@ if (prefix) {
     const s = started.get(request);
     if (!s) return;
     started.delete(request);
-    pendingRequests.push(JSON.stringify({ key: s.key, start: s.start, end: Date.now() }) + '\n');
+    const line: RequestRecord = { key: s.key, start: s.start, end: Date.now() };
+    pendingRequests.push(JSON.stringify(line) + '\n');
   };
   if (traceRequests) {
     subscribe('undici:request:trailers', finished);
@@ -97,7 +106,7 @@ if (prefix) {
     const end = (ok: boolean) => {
       if (done) return;
       done = true;
-      const line: ExecLine = { ns: match[1]!, pod: match[2]!, cmd, start, end: Date.now(), ok };
+      const line: ExecRecord = { ns: match[1]!, pod: match[2]!, cmd, start, end: Date.now(), ok };
       pending.push(JSON.stringify(line) + '\n');
     };
     // The WebSocket library listens for 'upgrade' itself; one more listener changes nothing.

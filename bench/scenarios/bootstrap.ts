@@ -13,14 +13,15 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../lib/context.ts';
-import { countBy, dispatchDelays, formatTimeline } from '../lib/context.ts';
-import { allPrimaries, createNamespace, createRss, deleteNamespace, deleteRss, dummyCluster, isPodReady, NamespaceWatch } from '../lib/kube.ts';
-import { loadAverage, metricSum, startOperator, type OperatorProcess } from '../lib/operator.ts';
-import { formatProfile, summariseProfile } from '../lib/profile.ts';
+import { formatTimeline } from '../lib/context.ts';
+import { allPrimaries, createRss, deleteRss, dummyCluster, isPodReady, type NamespaceWatch } from '../lib/kube.ts';
+import { loadAverage, type OperatorProcess } from '../lib/operator.ts';
 import type { ScenarioResult } from '../lib/report.ts';
-import { max, median, ms, spread, unionLength, type Interval } from '../lib/stats.ts';
+import { tracedOperatorSession } from '../lib/session.ts';
+import { operatorShare, type OperatorShare } from '../lib/share.ts';
+import { max, median, ms, spread } from '../lib/stats.ts';
 
-export interface BootstrapTrial {
+export interface BootstrapTrial extends OperatorShare {
   name: string;
   members: number;
   cold: boolean;
@@ -31,17 +32,6 @@ export interface BootstrapTrial {
   podsMs: number;
   /** Last pod Ready → all primaries. */
   afterReadyMs: number;
-  /** Union of the exec intervals within the trial. */
-  commandsMs: number;
-  operatorMs: number;
-  /** Part of the operator's share spent waiting for its own API requests (status, events, StatefulSet…). */
-  operatorApiMs: number;
-  execs: number;
-  commands: string;
-  /** Median delay from exec request to the command starting in the pod. */
-  dispatchMs: number;
-  /** rss_command_duration_seconds_sum delta (commands as the operator timed them, summed even when parallel). */
-  metricCommandsMs: number;
 }
 
 async function trial(ctx: BenchContext, op: OperatorProcess, watch: NamespaceWatch, name: string, members: number, cold: boolean): Promise<BootstrapTrial> {
@@ -57,37 +47,23 @@ async function trial(ctx: BenchContext, op: OperatorProcess, watch: NamespaceWat
   const tSts = watch.statefulSetSeen.get(sts) ?? NaN;
   const readyTimes = watch.podsOf(name).map((p) => watch.podTimeline.get(p.metadata!.uid!)?.readyAt ?? NaN);
   const tReady = max(readyTimes);
-  await sleep(700); // the exec trace is flushed every 500 ms
-  const after = await op.metrics();
-  const execs = op.execs().filter((e) => e.ns === ns && e.pod.startsWith(`${sts}-`) && e.start >= t0 && e.start <= tDone);
-  const intervals: Interval[] = execs.map((e) => [e.start, e.end]);
-  const covered = unionLength([[tSts, tReady], ...intervals], t0, tDone);
-  const requests = op.apiRequests().filter((r) => r.end >= t0 && r.start <= tDone);
-  const withApi = unionLength([[tSts, tReady], ...intervals, ...requests.map((r): Interval => [r.start, r.end])], t0, tDone);
-  const total = tDone - t0;
+  const { share, timeline } = await operatorShare(c, op, before, { t0, tDone, platform: [tSts, tReady], isTrialExec: (e) => e.ns === ns && e.pod.startsWith(`${sts}-`) });
   const pods = [...watch.podTimeline.values()].filter((p) => p.name.startsWith(`${sts}-`) && p.seenAt >= t0);
   appendFileSync(join(ctx.dir, 'bootstrap-timelines.txt'), formatTimeline(`${name} (${members} members): created at +0, all primaries at +${tDone - t0} ms`, t0, [
     { at: tSts, what: `StatefulSet ${sts} seen` },
     ...pods.flatMap((p) => [{ at: p.seenAt, what: `pod ${p.name} seen` }, { at: p.readyAt ?? NaN, what: `pod ${p.name} Ready` }]),
-    ...execs.map((e) => ({ at: e.start, end: e.end, what: `exec ${e.cmd} in ${e.pod}${e.ok ? '' : ' (failed)'}` })),
-    ...requests.map((r) => ({ at: r.start, end: r.end, what: `API ${r.key}` })),
+    ...timeline,
     { at: tDone, what: 'RSS status: all primaries (benchmark watch)' },
   ]));
   return {
     name,
     members,
     cold,
-    totalMs: total,
+    totalMs: tDone - t0,
     toStatefulSetMs: tSts - t0,
     podsMs: tReady - tSts,
     afterReadyMs: tDone - tReady,
-    commandsMs: unionLength(intervals, t0, tDone),
-    operatorMs: total - covered,
-    operatorApiMs: withApi - covered,
-    execs: execs.length,
-    commands: countBy(execs, (e) => e.cmd),
-    dispatchMs: median(dispatchDelays(c, execs)),
-    metricCommandsMs: 1000 * (metricSum(after, 'rss_command_duration_seconds_sum') - metricSum(before, 'rss_command_duration_seconds_sum')),
+    ...share,
   };
 }
 
@@ -95,17 +71,11 @@ export async function bootstrapScenario(ctx: BenchContext): Promise<ScenarioResu
   const { c, o } = ctx;
   const startedAt = new Date().toISOString();
   const loadStart = loadAverage();
-  const ns = await createNamespace(c, 'bootstrap', ctx.runId);
-  const watch = new NamespaceWatch(c, ns);
-  let op: OperatorProcess | undefined;
   const trials: BootstrapTrial[] = [];
-  const notes: string[] = [];
-  try {
-    await watch.start();
-    op = await startOperator(c, { namespaces: [ns], label: 'bootstrap', dir: ctx.dir, cpuProf: o.cpuProf, nodeOptions: o.nodeOptions, traceRequests: true });
-    await op.startProfile();
+  const notes = await tracedOperatorSession(ctx, 'bootstrap', async (op, watch) => {
+    const ns = watch.namespace;
     const run = async (name: string, members: number, cold: boolean) => {
-      const t = await trial(ctx, op!, watch, name, members, cold);
+      const t = await trial(ctx, op, watch, name, members, cold);
       trials.push(t);
       ctx.say(`bootstrap ${name}: ${members} primaries in ${ms(t.totalMs)} (operator's own ${ms(t.operatorMs)}); load ${loadAverage()}`);
       await deleteRss(c, ns, name);
@@ -116,14 +86,7 @@ export async function bootstrapScenario(ctx: BenchContext): Promise<ScenarioResu
     for (const members of [3, 5]) {
       for (let i = 0; i < o.trials; i++) await run(`b${members}-${i}`, members, false);
     }
-    const window = await op.stopProfile('bootstrap');
-    if (window) notes.push(`CPU profile of the trials: ${formatProfile(summariseProfile(window, 12))}`);
-  } finally {
-    await op?.stop();
-    await watch.stop();
-    await deleteNamespace(c, ns);
-  }
-  if (op) for (const file of op.profiles()) notes.push(`CPU profile of the whole operator process (node --cpu-prof): ${file}`);
+  });
 
   const summary: ScenarioResult['summary'] = [];
   for (const members of [3, 5]) {

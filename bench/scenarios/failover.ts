@@ -15,16 +15,17 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../lib/context.ts';
-import { countBy, dispatchDelays, formatTimeline } from '../lib/context.ts';
-import { allPrimaries, conditionTrue, createNamespace, createRss, deleteNamespace, dummyCluster, NamespaceWatch } from '../lib/kube.ts';
-import { loadAverage, metricSum, startOperator, type OperatorProcess } from '../lib/operator.ts';
-import { formatProfile, summariseProfile } from '../lib/profile.ts';
+import { formatTimeline } from '../lib/context.ts';
+import { allPrimaries, conditionTrue, createRss, dummyCluster, type NamespaceWatch } from '../lib/kube.ts';
+import { loadAverage, type OperatorProcess } from '../lib/operator.ts';
 import type { ScenarioResult } from '../lib/report.ts';
-import { median, ms, pct, percentile, unionLength, type Interval } from '../lib/stats.ts';
+import { tracedOperatorSession } from '../lib/session.ts';
+import { operatorShare, type OperatorShare } from '../lib/share.ts';
+import { ms, pct, percentile } from '../lib/stats.ts';
 
 const NAME = 'failover';
 
-export interface FailoverTrial {
+export interface FailoverTrial extends OperatorShare {
   member: string;
   warmUp: boolean;
   totalMs: number;
@@ -38,14 +39,6 @@ export interface FailoverTrial {
   kubernetesMs: number;
   /** Replacement Ready → the operator's first exec into it. */
   firstExecAfterReadyMs: number;
-  commandsMs: number;
-  operatorMs: number;
-  /** Part of the operator's share spent waiting for its own API requests (status, events, labels…). */
-  operatorApiMs: number;
-  execs: number;
-  commands: string;
-  dispatchMs: number;
-  metricCommandsMs: number;
   /** The operator's own rss_failover_duration_seconds observation (member lost → running again). */
   metricFailoverMs: number;
 }
@@ -79,14 +72,7 @@ async function trial(ctx: BenchContext, op: OperatorProcess, watch: NamespaceWat
   await watch.until(`${member}: replacement Ready seen`, () => watch.podTimeline.get(newUid ?? '')?.readyAt !== undefined, 10_000).catch(() => undefined);
   const replacement = watch.podTimeline.get(newUid ?? '');
   const tReady = replacement?.readyAt ?? NaN;
-  await sleep(700); // the exec trace is flushed every 500 ms
-  const after = await op.metrics();
-  const execs = op.execs().filter((e) => e.ns === ns && e.start >= t0 && e.start <= tDone);
-  const intervals: Interval[] = execs.map((e) => [e.start, e.end]);
-  const total = tDone - t0;
-  const covered = unionLength([[t0, tReady], ...intervals], t0, tDone);
-  const requests = op.apiRequests().filter((r) => r.end >= t0 && r.start <= tDone);
-  const withApi = unionLength([[t0, tReady], ...intervals, ...requests.map((r): Interval => [r.start, r.end])], t0, tDone);
+  const { share, execs, timeline, metricDeltaMs } = await operatorShare(c, op, before, { t0, tDone, platform: [t0, tReady], isTrialExec: (e) => e.ns === ns });
   const old = [...watch.podTimeline.values()].find((t) => t.uid === oldUid);
   appendFileSync(join(ctx.dir, 'failover-timelines.txt'), formatTimeline(`${warmUp ? 'warm-up' : 'trial'} ${member}: deleted at +0, replaced and primary at +${tDone - t0} ms`, t0, [
     { at: old?.deletingAt ?? NaN, what: `old pod ${member} terminating` },
@@ -97,28 +83,21 @@ async function trial(ctx: BenchContext, op: OperatorProcess, watch: NamespaceWat
       { at: p.deletingAt ?? NaN, what: `new pod ${member} (${p.uid.slice(0, 8)}) deleted by the platform` },
     ]),
     { at: tReady, what: `new pod ${member} Ready` },
-    ...execs.map((e) => ({ at: e.start, end: e.end, what: `exec ${e.cmd} in ${e.pod}${e.ok ? '' : ' (failed)'}` })),
-    ...requests.map((r) => ({ at: r.start, end: r.end, what: `API ${r.key}` })),
+    ...timeline,
     { at: tDone, what: 'RSS status: replacement primary, Available (benchmark watch)' },
   ]));
   const firstExec = execs.filter((e) => e.pod === member && e.start >= (created[0]?.seenAt ?? t0)).sort((a, b) => a.start - b.start)[0];
   return {
     member,
     warmUp,
-    totalMs: total,
+    totalMs: tDone - t0,
     noticedMs: tNoticed - t0,
     recreatedMs: (replacement?.seenAt ?? NaN) - t0,
     podsCreated: created.length,
     kubernetesMs: tReady - t0,
     firstExecAfterReadyMs: (firstExec?.start ?? NaN) - tReady,
-    commandsMs: unionLength(intervals, t0, tDone),
-    operatorMs: total - covered,
-    operatorApiMs: withApi - covered,
-    execs: execs.length,
-    commands: countBy(execs, (e) => e.cmd),
-    dispatchMs: median(dispatchDelays(c, execs)),
-    metricCommandsMs: 1000 * (metricSum(after, 'rss_command_duration_seconds_sum') - metricSum(before, 'rss_command_duration_seconds_sum')),
-    metricFailoverMs: 1000 * (metricSum(after, 'rss_failover_duration_seconds_sum') - metricSum(before, 'rss_failover_duration_seconds_sum')),
+    ...share,
+    metricFailoverMs: metricDeltaMs('rss_failover_duration_seconds_sum'),
   };
 }
 
@@ -126,16 +105,9 @@ export async function failoverScenario(ctx: BenchContext): Promise<ScenarioResul
   const { c, o } = ctx;
   const startedAt = new Date().toISOString();
   const loadStart = loadAverage();
-  const ns = await createNamespace(c, 'failover', ctx.runId);
-  const watch = new NamespaceWatch(c, ns);
-  let op: OperatorProcess | undefined;
   const trials: FailoverTrial[] = [];
-  const notes: string[] = [];
-  try {
-    await watch.start();
-    op = await startOperator(c, { namespaces: [ns], label: 'failover', dir: ctx.dir, cpuProf: o.cpuProf, nodeOptions: o.nodeOptions, traceRequests: true });
-    await op.startProfile();
-    await createRss(c, ns, dummyCluster(NAME, 3, '1h'));
+  const notes = await tracedOperatorSession(ctx, 'failover', async (op, watch) => {
+    await createRss(c, watch.namespace, dummyCluster(NAME, 3, '1h'));
     await watch.until('3 primaries', () => allPrimaries(watch.rss(NAME), 3), 90_000);
     await sleep(2000);
     for (let i = 0; i <= o.failoverTrials; i++) {
@@ -144,14 +116,7 @@ export async function failoverScenario(ctx: BenchContext): Promise<ScenarioResul
       ctx.say(`failover ${i === 0 ? 'warm-up' : `${i}/${o.failoverTrials}`} (${t.member}): ${ms(t.totalMs)}, Kubernetes ${ms(t.kubernetesMs)}, commands ${ms(t.commandsMs)}, operator ${ms(t.operatorMs)}; load ${loadAverage()}`);
       await sleep(1000);
     }
-    const window = await op.stopProfile('failover');
-    if (window) notes.push(`CPU profile of the trials: ${formatProfile(summariseProfile(window, 12))}`);
-  } finally {
-    await op?.stop();
-    await watch.stop();
-    await deleteNamespace(c, ns);
-  }
-  if (op) for (const file of op.profiles()) notes.push(`CPU profile of the whole operator process (node --cpu-prof): ${file}`);
+  });
 
   const ts = trials.filter((t) => !t.warmUp);
   const p = (values: number[], q: number) => percentile(values, q);

@@ -1,25 +1,13 @@
 // End-to-end test support: the local control plane (started once by the global setup, reused by every
 // test file), a namespace per test that is removed afterwards, and small waiting helpers.
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
+import type { V1Pod } from '@kubernetes/client-node';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
+import { localClusterClient, type LocalClusterClient } from '../../controlplane/client.ts';
 import { isUp, paths, status } from '../../controlplane/localcluster.ts';
 
-export interface TestCluster {
-  kubeConfig: KubeConfig;
-  kubeconfigPath: string;
-  bin: string;
-  core: CoreV1Api;
-  apps: AppsV1Api;
-  custom: CustomObjectsApi;
-  /** Runs the real kubectl against the local control plane; returns stdout, throws with stderr on failure. */
-  kubectl(args: string[], input?: string): string;
-  /** The folder that is the pod's working directory on the fake node (its "volume"). */
-  podDir(namespace: string, pod: string): string;
-}
+export type TestCluster = LocalClusterClient;
 
 let cached: TestCluster | undefined;
 
@@ -29,22 +17,7 @@ export function cluster(): TestCluster {
   if (!isUp()) {
     throw new Error('The local control plane is not running. Run the tests with `make test` (or `npm test`), whose global setup starts it; see the messages above for why it could not start.');
   }
-  const { kubeconfig, pods } = paths();
-  const bin = status().bin!;
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(kubeconfig);
-  cached = {
-    kubeConfig,
-    kubeconfigPath: kubeconfig,
-    bin,
-    core: kubeConfig.makeApiClient(CoreV1Api),
-    apps: kubeConfig.makeApiClient(AppsV1Api),
-    custom: kubeConfig.makeApiClient(CustomObjectsApi),
-    kubectl(args, input) {
-      return execFileSync(join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
-    },
-    podDir: (namespace, pod) => join(pods, namespace, pod),
-  };
+  cached = localClusterClient(paths().kubeconfig, status().bin!);
   return cached;
 }
 
