@@ -174,6 +174,8 @@ function memberState(m: Member, policy: ClusterPolicy): string {
     case 'unknown':
       return `${m.name} (not probed yet)`;
     case 'stopped':
+      // Stopped because it failed: the failure is still the news, until the member runs healthy again.
+      if (m.rec.failures > 0) return `${m.name} (stopped after ${plural(m.rec.failures, 'failure', 'failures')}${m.rec.lastError === undefined ? '' : `: ${m.rec.lastError}`})`;
       return `${m.name} (stopped)`;
     case 'failed': {
       const parts = [plural(m.rec.failures, 'failure', 'failures')];
@@ -756,7 +758,7 @@ function buildConditions(
       ? {
           type: 'Degraded',
           status: 'True',
-          reason: unhealthy.some((m) => m.rec.role === 'failed') ? 'MembersFailed' : 'MembersNotRunning',
+          reason: unhealthy.some((m) => m.rec.role === 'failed' || (m.rec.role === 'stopped' && m.rec.failures > 0)) ? 'MembersFailed' : 'MembersNotRunning',
           message: oneLine(
             `${unhealthy.length + missing.length} of ${replicas} members not running: ${nameList([...unhealthy.map((m) => memberState(m, policy)), ...missing], 5)}`,
           ),

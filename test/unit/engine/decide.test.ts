@@ -348,6 +348,20 @@ describe('failures', () => {
     assert.match(degraded.message, /rss-db-1 \(failed, 1 failure: status exited with code 1: boom\)/);
   });
 
+  it('a member stopped because it failed is still reported as failed, with its error, until it runs healthy', () => {
+    const stoppedAfterFailure = [
+      member(0, { role: 'primary' }),
+      member(1, { role: 'stopped', failures: 1, lastError: 'status exited with code 1: boom' }),
+      member(2, { role: 'primary' }),
+    ];
+    const degraded = condition(decide(policy(), observation(stoppedAfterFailure)), 'Degraded');
+    assert.equal(degraded.reason, 'MembersFailed');
+    assert.match(degraded.message, /rss-db-1 \(stopped after 1 failure: status exited with code 1: boom\)/);
+    const cleanStop = condition(decide(policy(), observation([member(0, { role: 'primary' }), member(1, { role: 'stopped' }), member(2, { role: 'primary' })])), 'Degraded');
+    assert.equal(cleanStop.reason, 'MembersNotRunning');
+    assert.match(cleanStop.message, /rss-db-1 \(stopped\)/);
+  });
+
   it('deletes the pod once the member failed failureThreshold times', () => {
     const plan = decide(policy({ failureThreshold: 3 }), observation(failed(3)));
     assert.equal(plan.change?.kind, 'deletePod');
