@@ -102,8 +102,7 @@ export function healthy(): StatusInput {
       name: `rss-example-${i}`,
       role: 'primary' as const,
       podUID: `00000000-0000-4000-8000-00000000000${i}`,
-      sequence: 1742,
-      sequenceTime: ago(3 * 86400 - 2),
+      // Running healthy members carry no sequence: theirs moves on, and is read again when they stop.
       lastStatus: 8,
       failures: 0,
       seedFailures: 0,
