@@ -3,7 +3,7 @@
 // and scripts keep matching. The annotations the engine names in its messages are defined there, once.
 
 import type { Role } from '../engine/types.ts';
-import { FENCED_ANNOTATION, RESTART_ANNOTATION, SEED_OVERRIDE_ANNOTATION } from '../engine/index.ts';
+import { FENCED_ANNOTATION, RESTART_ANNOTATION, RESTORE_ANNOTATION, SEED_OVERRIDE_ANNOTATION } from '../engine/index.ts';
 
 export const GROUP = 'clusterlabs.org';
 export const VERSION = 'v1alpha1';
@@ -38,6 +38,24 @@ export const ANNOTATION_FENCED = FENCED_ANNOTATION;
 export const ANNOTATION_RESTART = RESTART_ANNOTATION;
 /** RSS annotation "true": pause, as spec.paused does, without editing the spec (GitOps-friendly). */
 export const ANNOTATION_PAUSED = 'rss.clusterlabs.org/paused';
+
+/**
+ * RSS annotation asking for a restore from a backup into the cluster's (empty) members: a Backup name, or
+ * "latest" for the newest completed backup of the cluster. Removed once the restored member is seeded.
+ */
+export const ANNOTATION_RESTORE = RESTORE_ANNOTATION;
+
+/** Backup and BackupSchedule (deploy/crd-backup.yaml). */
+export const BACKUP_KIND = 'Backup';
+export const BACKUP_PLURAL = 'backups';
+export const BACKUP_SCHEDULE_KIND = 'BackupSchedule';
+export const BACKUP_SCHEDULE_PLURAL = 'backupschedules';
+/** Label on a Backup: the RSS it belongs to. */
+export const LABEL_BACKUP_CLUSTER = 'clusterlabs.org/cluster';
+/** Label on a Backup made by a schedule: the schedule's name. */
+export const LABEL_BACKUP_SCHEDULE = 'clusterlabs.org/backup-schedule';
+/** Finalizer on a Backup whose deletionPolicy is Delete: its objects are removed before it goes. */
+export const FINALIZER_BACKUP_OBJECTS = 'clusterlabs.org/backup-objects';
 
 /** Pod label set by the StatefulSet controller: the template revision the pod was created from. */
 export const LABEL_REVISION = 'controller-revision-hash';

@@ -14,7 +14,8 @@ import type {
 } from '@kubernetes/client-node';
 import type { ClusterPolicy } from '../engine/types.ts';
 import { formatDuration, parseDuration, quote } from './duration.ts';
-import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_SEED_OVERRIDE, nameProblem, ordinalOf, podName } from './names.ts';
+import { resolveBackupPolicy, resolveBootstrapSource, type ResolvedBackupPolicy, type ResolvedBootstrapSource } from './backup-spec.ts';
+import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE, nameProblem, ordinalOf, podName } from './names.ts';
 import {
   COMMAND_NAMES,
   REQUIRED_COMMANDS,
@@ -68,6 +69,12 @@ export interface ResolvedSpec {
   servicePorts?: V1ServicePort[];
   /** Accepted, but worth telling the user (Event of type Warning): ignored fields, quorum at risk. */
   warnings: SpecProblem[];
+  /** spec.backup: where backups go. */
+  backup?: ResolvedBackupPolicy;
+  /** spec.bootstrap: the backup a new cluster starts from. */
+  bootstrap?: ResolvedBootstrapSource;
+  /** The restore annotation: a Backup name, or "latest". */
+  restoreAnnotation?: string;
 }
 
 export const DEFAULT_REPLICAS = 3;
@@ -82,6 +89,9 @@ export const DEFAULT_TIMEOUT_MS: Readonly<Record<CommandName, number>> = {
   primary: 600_000,
   secondary: 600_000,
   stop: 600_000,
+  // A backup or a restore moves the whole data set.
+  backup: 3_600_000,
+  restore: 3_600_000,
 };
 export const MIN_RECONCILE_INTERVAL_MS = 1_000;
 /** Longest interval or timeout: 24 days, safely below the 2^31-1 ms limit of Node's timers. */
@@ -223,6 +233,20 @@ function resolve(obj: unknown): SpecResult {
     else if (pausedText.trim() !== 'false') c.warn(`metadata.annotations[${ANNOTATION_PAUSED}]`, `must be "true" or "false", got ${quote(pausedText)}: ignored`);
   }
 
+  // backups and restores
+  const backup = resolveBackupPolicy(c, spec['backup']);
+  const bootstrap = resolveBootstrapSource(c, spec['bootstrap']);
+  const restoreText = isObject(annotations) ? annotations[ANNOTATION_RESTORE] : undefined;
+  const restoreAnnotation = typeof restoreText === 'string' && restoreText.trim() !== '' ? restoreText.trim() : undefined;
+  if ((bootstrap !== undefined || restoreAnnotation !== undefined || backup?.restoreOnDataLoss) && commands !== undefined && commands.restore === undefined) {
+    const field = bootstrap !== undefined ? 'spec.bootstrap' : restoreAnnotation !== undefined ? `metadata.annotations[${ANNOTATION_RESTORE}]` : 'spec.backup.restoreOnDataLoss';
+    c.problem(field, `a restore needs the restore command (${commandsField}.restore), which reads a backup on stdin`);
+  }
+  if ((bootstrap !== undefined || restoreAnnotation !== undefined) && absent(spec['backup'])) {
+    const field = bootstrap !== undefined ? 'spec.bootstrap' : `metadata.annotations[${ANNOTATION_RESTORE}]`;
+    c.problem(field, 'a restore needs spec.backup.storage: where the backup is stored');
+  }
+
   // service ports
   let servicePorts: V1ServicePort[] | undefined;
   const service = spec['service'];
@@ -268,6 +292,9 @@ function resolve(obj: unknown): SpecResult {
   if (restart !== undefined) policy.restart = restart;
 
   const resolved: ResolvedSpec = { policy, commands, pod: resolvedPod, warnings: c.warnings };
+  if (backup !== undefined) resolved.backup = backup;
+  if (bootstrap !== undefined) resolved.bootstrap = bootstrap;
+  if (restoreAnnotation !== undefined) resolved.restoreAnnotation = restoreAnnotation;
   if (servicePorts !== undefined) resolved.servicePorts = servicePorts;
   return { ok: true, spec: resolved };
 }
@@ -335,7 +362,7 @@ function resolveCommands(c: Collector, field: string, v: unknown): ResolvedComma
     c.problem(
       field,
       absent(v)
-        ? `required: the ${REQUIRED_COMMANDS.join(', ')} commands (and optionally seed, secondary)`
+        ? `required: the ${REQUIRED_COMMANDS.join(', ')} commands (and optionally seed, secondary, backup, restore)`
         : `must be an object of commands, got ${quote(v)}`,
     );
     return undefined;
@@ -354,7 +381,7 @@ function resolveCommands(c: Collector, field: string, v: unknown): ResolvedComma
   if (c.problems.length > before) return undefined;
   const { sequence, primary, status, stop } = out;
   if (!sequence || !primary || !status || !stop) return undefined;
-  return { sequence, seed: out.seed, primary, secondary: out.secondary, status, stop };
+  return { sequence, seed: out.seed, primary, secondary: out.secondary, status, stop, backup: out.backup, restore: out.restore };
 }
 
 function resolveCommand(c: Collector, field: string, name: CommandName, v: unknown): ResolvedCommand | undefined {

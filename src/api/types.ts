@@ -20,6 +20,7 @@ import type {
   V1Volume,
 } from '@kubernetes/client-node';
 import type { Phase, Role } from '../engine/types.ts';
+import type { BackupPolicy, BootstrapSource, RestoreStatus, LastBackupStatus } from './backup-types.ts';
 
 export interface ReplicatedStatefulSet {
   apiVersion: string;
@@ -39,7 +40,7 @@ export interface ReplicatedStatefulSetList {
 /** A duration: Go duration string ("30s", "15m10s") or a bare number of seconds. See duration.ts. */
 export type DurationValue = string | number;
 
-export const COMMAND_NAMES = ['sequence', 'seed', 'primary', 'secondary', 'status', 'stop'] as const;
+export const COMMAND_NAMES = ['sequence', 'seed', 'primary', 'secondary', 'status', 'stop', 'backup', 'restore'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 export const REQUIRED_COMMANDS = ['sequence', 'primary', 'status', 'stop'] as const satisfies readonly CommandName[];
 export type RequiredCommandName = (typeof REQUIRED_COMMANDS)[number];
@@ -110,6 +111,10 @@ export interface ReplicatedStatefulSetSpec {
   /** Secrets mounted read-only into every container at /etc/rss/secrets/<name>. */
   secrets?: string[];
   imagePullSecrets?: V1LocalObjectReference[];
+  /** New: where this cluster's backups go and how they are taken (see src/api/backup-types.ts). */
+  backup?: BackupPolicy;
+  /** New: where a new cluster's data comes from; absent = the members' own volumes. */
+  bootstrap?: BootstrapSource;
   /** Accepted, ignored (the original ignored it too): set resources on each container. */
   resources?: V1ResourceRequirements;
   /** Accepted, ignored (a fault-injection knob of the original). */
@@ -175,6 +180,10 @@ export interface MemberStatus {
   revision?: string;
   /** Named in the fenced annotation: stopped and left alone until unfenced. */
   fenced?: boolean;
+  /** Failed restore attempts on this pod. */
+  restoreFailures?: number;
+  /** The backup this member's data was restored from, until it is seeded. */
+  restoredFrom?: string;
 }
 
 /** A member whose failure halted a rolling update. */
@@ -226,4 +235,8 @@ export interface ReplicatedStatefulSetStatus {
   /** Wanted members whose pod runs updateRevision. */
   updatedReplicas?: number;
   rollout?: RolloutStatus;
+  /** The restore from a backup under way or last done (spec.bootstrap, the restore annotation, or the policy). */
+  restore?: RestoreStatus | null;
+  /** The newest backup of this cluster that completed. */
+  lastBackup?: LastBackupStatus;
 }

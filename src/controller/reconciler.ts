@@ -7,6 +7,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
   ANNOTATION_RESTART,
+  ANNOTATION_RESTORE,
   ANNOTATION_SEED_OVERRIDE,
   FIELD_MANAGER,
   GROUP,
@@ -26,10 +27,13 @@ import type { MemberStatus, ReplicatedStatefulSet, ReplicatedStatefulSetStatus, 
 import { decide, markFromRead, recordChange, recordRead, describeFailure, succeeded } from '../engine/index.ts';
 import type { ChangeAction, CommandOutcome, Condition, MemberObservation, MemberRecord, Observation, Plan, PodView, ReadAction, RolloutHalt, RolloutProgress } from '../engine/types.ts';
 import type { EventRecorder, EventType } from '../kube/events.ts';
-import type { ExecRequest } from '../kube/exec.ts';
+import type { ExecRequest, ExecStreams } from '../kube/exec.ts';
 import { describeError } from '../kube/exec.ts';
 import type { OperatorMetrics } from '../manager/metrics.ts';
 import { appliedHash, buildService, buildStatefulSet } from './resources.ts';
+import type { Backup, RestoreStatus } from '../api/backup-types.ts';
+import type { StoreOpener } from './backups.ts';
+import { restoreSource, streamRestore, type RestoreSource } from './restore.ts';
 
 /** What the reconciler reads from the informers' caches. */
 export interface ClusterCaches {
@@ -37,6 +41,8 @@ export interface ClusterCaches {
   pods(namespace: string, name: string): V1Pod[];
   statefulSet(namespace: string, name: string): V1StatefulSet | undefined;
   service(namespace: string, name: string): V1Service | undefined;
+  /** Backups in the namespace (to find what a restore names). */
+  backups(namespace: string): Backup[];
 }
 
 /** A command could not be run at all (exec refused, pod gone, transport error): not the application's fault. */
@@ -48,7 +54,7 @@ export class ExecUnavailableError extends Error {
 }
 
 export interface CommandRunner {
-  run(request: ExecRequest): Promise<CommandOutcome>;
+  run(request: ExecRequest, streams?: ExecStreams): Promise<CommandOutcome>;
 }
 
 export interface ReconcilerDeps {
@@ -60,6 +66,8 @@ export interface ReconcilerDeps {
   events: EventRecorder;
   metrics: OperatorMetrics;
   log: Logger;
+  /** Opens a cluster's backup storage (for restores). */
+  openStore: StoreOpener;
 }
 
 /** What the operator remembers of a cluster between reconciles (loaded from status after a restart). */
@@ -83,12 +91,20 @@ interface ClusterMemory {
    * stale copy of the RSS does not restart the member a second time.
    */
   restartDone?: string;
+  /** The restore asked for in this reconcile, and the object it names. */
+  restore?: RestoreSource;
+  /** When the restore under way started (for status.restore). */
+  restoreStartedAt?: string;
+  /** The restore annotation this process carried out and removed (ignored while the cache still shows it). */
+  restoreDone?: string;
+  /** The restore just completed, for status.restore until the next write. */
+  restoreCompleted?: RestoreStatus;
 }
 
 /** Probe-and-act rounds in one reconcile before yielding to other clusters. */
 const MAX_ROUNDS = 24;
 /** Condition reasons that deserve a Warning event when they appear. */
-const WARNING_REASONS = new Set(['ValidWithWarnings', 'BootstrapRefused', 'SequenceUnknown', 'SeedOverrideInvalid', 'InvalidSpec', 'MemberFailing', 'SeedFenced']);
+const WARNING_REASONS = new Set(['ValidWithWarnings', 'BootstrapRefused', 'SequenceUnknown', 'SeedOverrideInvalid', 'InvalidSpec', 'MemberFailing', 'SeedFenced', 'RestoreRefused', 'RestoreBlocked', 'RestoreFailed', 'RestoreUnreadable']);
 
 function podView(pod: V1Pod | undefined): PodView {
   if (!pod) return { phase: 'Missing' };
@@ -110,6 +126,8 @@ function toRecord(s: MemberStatus): MemberRecord {
   if (s.lastStatus !== undefined) r.lastStatus = s.lastStatus;
   if (s.stopFailed) r.stopFailed = true;
   if (s.lastError) r.lastError = s.lastError;
+  if (s.restoreFailures) r.restoreFailures = s.restoreFailures;
+  if (s.restoredFrom) r.restoredFrom = s.restoredFrom;
   return r;
 }
 
@@ -124,6 +142,8 @@ function toMemberStatus(r: MemberRecord, pod: V1Pod | undefined, fenced: boolean
   const revision = pod?.metadata?.labels?.[LABEL_REVISION];
   if (revision) s.revision = revision;
   if (fenced) s.fenced = true;
+  if (r.restoreFailures) s.restoreFailures = r.restoreFailures;
+  if (r.restoredFrom) s.restoredFrom = r.restoredFrom;
   return s;
 }
 
@@ -239,6 +259,7 @@ export class Reconciler {
     if (memory.rolloutHalt !== undefined) observation.rolloutHalt = memory.rolloutHalt;
     if (memory.rolloutUnderWay !== undefined) observation.rolloutUnderWay = memory.rolloutUnderWay;
     if (memory.runningSequenceAt !== undefined) observation.runningSequenceAt = memory.runningSequenceAt;
+    if (rss.status?.lastBootstrap !== undefined) observation.bootstrapped = true;
     return { observation, pods };
   }
 
@@ -248,6 +269,15 @@ export class Reconciler {
       if (spec.policy.restart === memory.restartDone) delete spec.policy.restart;
       else delete memory.restartDone;
     }
+    if (memory.restoreDone !== undefined) {
+      if (spec.restoreAnnotation === memory.restoreDone) delete spec.restoreAnnotation;
+      else delete memory.restoreDone;
+    }
+    const source = restoreSource(rss, spec, this.d.caches.backups(rss.metadata.namespace!));
+    if (source !== undefined) {
+      memory.restore = source;
+      spec.policy.restore = source.request;
+    } else delete memory.restore;
     await this.ensureService(rss, spec);
     let plan: Plan | undefined;
     let pods = new Map<string, V1Pod>();
@@ -264,6 +294,10 @@ export class Reconciler {
       if (plan.restartDropped !== undefined && spec.policy.restart !== undefined) {
         this.event(rss, 'Warning', 'RestartIgnored', `Restart of ${spec.policy.restart} not carried out: ${plan.restartDropped}; the ${ANNOTATION_RESTART} annotation is removed`);
         await this.finishRestart(rss, spec, memory);
+      }
+      if (plan.restoreDropped !== undefined && spec.restoreAnnotation !== undefined) {
+        this.event(rss, 'Warning', 'RestoreIgnored', `Restore of ${spec.restoreAnnotation} not carried out: ${plan.restoreDropped}; the ${ANNOTATION_RESTORE} annotation is removed`);
+        await this.finishRestore(rss, spec, memory);
       }
       await this.ensureStatefulSet(rss, spec, plan.statefulSetReplicas, memory);
 
@@ -415,6 +449,8 @@ export class Reconciler {
       return { ok: true };
     }
 
+    if (change.kind === 'restore') return await this.runRestore(rss, spec, memory, change);
+
     const peers = this.peers(rss, memory, member);
     let command: keyof ResolvedSpec['commands'];
     let argv: string[];
@@ -454,7 +490,13 @@ export class Reconciler {
           this.event(rss, 'Warning', 'SeedFailed', `Seeding ${member} failed: ${describeFailure(command, outcome)}; it will be retried (only members at the highest sequence are tried)`);
           return { ok };
         }
-        const how = change.override ? ` on the ${ANNOTATION_SEED_OVERRIDE} annotation` : '';
+        const how = change.override ? ` on the ${ANNOTATION_SEED_OVERRIDE} annotation` : change.restoredFrom !== undefined ? `, restored from backup ${change.restoredFrom}` : '';
+        if (change.restoredFrom !== undefined) {
+          // The restored data is the cluster's now: the mark starts again from it.
+          memory.highestSequence = change.sequence ?? 0;
+          this.d.metrics.restores.inc({ cluster: `${rss.metadata.namespace}/${rss.metadata.name}`, result: 'seeded' });
+          await this.finishRestore(rss, spec, memory, change.restoredFrom, change.sequence);
+        }
         if (change.override) {
           // The person accepted this member's data as the cluster's: the mark starts again from it, so the
           // old history's higher numbers do not refuse every later bootstrap.
@@ -476,6 +518,50 @@ export class Reconciler {
         return { ok };
       }
     }
+  }
+
+  /** Streams the backup into the member's restore command and folds the outcome into its record. */
+  private async runRestore(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, change: Extract<ChangeAction, { kind: 'restore' }>): Promise<{ ok: boolean }> {
+    const member = change.member;
+    const objectKey = memory.restore?.objectKey;
+    memory.restoreStartedAt ??= new Date().toISOString();
+    this.event(rss, 'Normal', 'Restoring', `Restoring backup ${change.backup}${objectKey ? ` (${objectKey})` : ''} into ${member}`);
+    const started = performance.now();
+    const outcome = objectKey === undefined
+      ? { exitCode: null, timedOut: false, stdout: '', stderr: '', error: `backup ${change.backup} names no object` }
+      : await streamRestore(rss, spec, member, objectKey, this.d.openStore, this.d.commands);
+    const before = memory.records.get(member) ?? { name: member, role: 'stopped' as const, failures: 0, seedFailures: 0 };
+    const after = recordChange(before, change, outcome, spec.policy, Date.now());
+    this.setRecord(memory, after);
+    const ok = succeeded(outcome);
+    const cluster = `${rss.metadata.namespace}/${rss.metadata.name}`;
+    this.d.metrics.restores.inc({ cluster, result: ok ? 'restored' : 'failed' });
+    this.d.log.info({ rss: cluster, member, backup: change.backup, ok, seconds: (performance.now() - started) / 1000, error: outcome.error, exitCode: outcome.exitCode }, 'restore finished');
+    if (ok) this.event(rss, 'Normal', 'Restored', `Restored backup ${change.backup} into ${member} in ${((performance.now() - started) / 1000).toFixed(1)} s; its sequence is read before it is seeded`);
+    else this.event(rss, 'Warning', 'RestoreFailed', `Restoring backup ${change.backup} into ${member} failed: ${describeFailure('restore', outcome)}; it is not seeded, and the restore is retried`);
+    return { ok };
+  }
+
+  /** The restore is done (or dropped): remove the annotation that asked for it, and record it in status. */
+  private async finishRestore(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, backup?: string, sequence?: number | null): Promise<void> {
+    if (backup !== undefined && memory.restore !== undefined) {
+      const done: RestoreStatus = {
+        backup,
+        requestedBy: memory.restore.request.via,
+        phase: 'Completed',
+        ...(memory.restore.objectKey ? { objectKey: memory.restore.objectKey } : {}),
+        ...(sequence !== undefined ? { sequence } : {}),
+        message: `restored from backup ${backup} and seeded${sequence !== undefined && sequence !== null ? ` at sequence ${sequence}` : ''}`,
+        ...(memory.restoreStartedAt ? { startedAt: memory.restoreStartedAt } : {}),
+        completedAt: new Date().toISOString(),
+      };
+      memory.restoreCompleted = done;
+      delete memory.restoreStartedAt;
+    }
+    if (spec.restoreAnnotation === undefined) return;
+    memory.restoreDone = spec.restoreAnnotation;
+    delete spec.restoreAnnotation;
+    await this.removeAnnotation(rss, ANNOTATION_RESTORE);
   }
 
   private async clearSeedOverride(rss: ReplicatedStatefulSet): Promise<void> {
@@ -583,6 +669,22 @@ export class Reconciler {
     };
     if (memory.highestSequence !== undefined) status.highestSequence = memory.highestSequence;
     if (lastBootstrap) status.lastBootstrap = lastBootstrap;
+    if (plan.restore !== undefined && memory.restore !== undefined) {
+      const r = plan.restore;
+      status.restore = {
+        backup: r.backup,
+        requestedBy: r.via,
+        phase: r.phase,
+        message: r.message,
+        ...(memory.restore.objectKey ? { objectKey: memory.restore.objectKey } : {}),
+        ...(r.member ? { member: r.member } : {}),
+        ...(memory.restoreStartedAt ? { startedAt: memory.restoreStartedAt } : {}),
+      };
+    } else if (memory.restoreCompleted !== undefined) {
+      status.restore = memory.restoreCompleted;
+    } else if (rss.status?.restore) {
+      status.restore = rss.status.restore;
+    }
     if (plan.rollout) {
       status.updateRevision = plan.rollout.revision;
       status.updatedReplicas = plan.rollout.updated;

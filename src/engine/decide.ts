@@ -19,7 +19,8 @@
 //   6. outdated and stopped: a stopped member whose pod runs an old template revision is replaced (its pod
 //      deleted; the StatefulSet recreates it from the current template) instead of being started again.
 //   7. no running primary: bootstrap (seed override, wait for pods, stop secondaries, read sequences,
-//      refuse below the high-water mark, seed the best candidate).
+//      restore a backup when one is asked for and every member is empty (restore.ts), refuse below the
+//      high-water mark, seed the best candidate).
 //      A primary runs: join stopped members one at a time (lowest ordinal first), promote a secondary
 //      when primaries are missing and nobody else can join, demote the highest primary when too many.
 //   8. rolling update: with every other member healthy, stop the next outdated member (secondaries
@@ -27,6 +28,7 @@
 //      failing on the new revision halts the rollout until it runs healthy or the template changes.
 
 import { freshRecord } from './outcomes.ts';
+import { restoreProgress, restoreStep } from './restore.ts';
 import type {
   ChangeAction,
   ClusterPolicy,
@@ -48,13 +50,15 @@ export const SEED_OVERRIDE_ANNOTATION = 'rss.clusterlabs.org/seed-override';
 export const FENCED_ANNOTATION = 'rss.clusterlabs.org/fenced';
 /** Annotation on the RSS naming a member to restart (for messages; read into policy.restart). */
 export const RESTART_ANNOTATION = 'rss.clusterlabs.org/restart';
+/** RSS annotation asking for a restore from a backup (a Backup name, or "latest"). */
+export const RESTORE_ANNOTATION = 'rss.clusterlabs.org/restore';
 
 /** Shortest requeue; also the requeue after reads or a change (the executor normally decides again at once). */
 export const MIN_REQUEUE_MS = 1000;
 /** Requeue while waiting for something the watch may not report (pods, retries). */
 export const WAIT_REQUEUE_MS = 10_000;
 
-interface Member {
+export interface Member {
   name: string;
   ordinal: number;
   pod: PodView;
@@ -70,12 +74,12 @@ interface Member {
 }
 
 /** What one rule decided. */
-type Step =
+export type Step =
   | { type: 'reads'; reads: ReadAction[]; reason: string; message: string }
   | { type: 'change'; change: ChangeAction; reason: string; message: string }
   | { type: 'wait'; reason: string; message: string; requeueAfterMs?: number };
 
-interface Context {
+export interface Context {
   policy: ClusterPolicy;
   observation: Observation;
   now: number;
@@ -448,6 +452,10 @@ function bootstrap(ctx: Context): Step {
     };
   }
 
+  // A restore from a backup, when one is asked for and applies, instead of seeding the members' own data.
+  const restore = restoreStep(ctx);
+  if (restore !== undefined) return restore;
+
   // Candidates: tied at the highest sequence; refused below the high-water mark.
   const best = Math.max(...wanted.map((m) => knownSequence(m.rec) ?? -1));
   const tiedAtBest = wanted.filter((m) => m.rec.sequence === best);
@@ -476,7 +484,8 @@ function bootstrap(ctx: Context): Step {
       message:
         `refusing to bootstrap: the best candidate ${chosen.name} has sequence ${best}, below the highest sequence ` +
         `recorded for this cluster (${mark}); seeding it would lose data. If that data is really gone, ` +
-        `${overrideHint(chosen.name)} to seed it anyway`,
+        `${overrideHint(chosen.name)} to seed it anyway` +
+        (best === 0 ? `, or restore the newest backup: kubectl rss restore <cluster> (the ${RESTORE_ANNOTATION} annotation)` : ''),
     };
   }
   const tied = candidates.length > 1 ? ` (tied with ${nameList(candidates.filter((m) => m !== chosen).map((m) => m.name))})` : '';
@@ -703,7 +712,7 @@ function buildConditions(
     noPrimary = { reason: 'Paused', message: 'no primary is running, and the cluster is paused' };
   } else if (step === undefined) {
     noPrimary = { reason: 'NoPrimary', message: 'no primary is running' };
-  } else if (step.type === 'wait' || step.reason === 'Seeding' || step.reason === 'ReadingSequences') {
+  } else if (step.type === 'wait' || step.reason === 'Seeding' || step.reason === 'ReadingSequences' || step.reason === 'Restoring') {
     noPrimary = { reason: step.reason, message: step.message };
   } else {
     noPrimary = { reason: 'NoPrimary', message: `no primary is running; ${step.message}` };
@@ -919,6 +928,11 @@ export function decide(policy: ClusterPolicy, observation: Observation): Plan {
   if (ctx.highestSequence !== undefined) plan.highestSequence = ctx.highestSequence;
   if (ctx.rollout !== undefined) plan.rollout = ctx.rollout;
   if (restartDropped !== undefined) plan.restartDropped = restartDropped;
+  const restoring = restoreProgress(ctx, step);
+  if (restoring !== undefined) plan.restore = restoring;
+  if (policy.restore?.via === 'annotation' && members.some(isRunningPrimary)) {
+    plan.restoreDropped = 'a primary is running: a backup is only restored into a cluster with no primary and empty members';
+  }
   if (step?.type === 'reads' || step?.type === 'change') {
     plan.requeueAfterMs = MIN_REQUEUE_MS;
   } else if (step?.type === 'wait') {

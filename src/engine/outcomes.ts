@@ -88,7 +88,7 @@ export function describeFailure(command: string, outcome: CommandOutcome): strin
   return clip(stderr === '' ? text : `${text}: ${stderr}`);
 }
 
-type OptionalKey = 'podUid' | 'sequence' | 'sequenceAt' | 'lastStatus' | 'lastStatusAt' | 'stopFailed' | 'lastError';
+type OptionalKey = 'podUid' | 'sequence' | 'sequenceAt' | 'lastStatus' | 'lastStatusAt' | 'stopFailed' | 'lastError' | 'restoredFrom' | 'restoreFailedAt';
 
 /** A copy of the record without the given optional fields (absent, not set to undefined). */
 function without(record: MemberRecord, ...keys: OptionalKey[]): MemberRecord {
@@ -175,7 +175,7 @@ export function recordChange(
   action: ChangeAction,
   outcome: CommandOutcome,
   _policy: ClusterPolicy,
-  _now: number,
+  now: number,
 ): MemberRecord {
   const ok = succeeded(outcome);
   switch (action.kind) {
@@ -184,7 +184,7 @@ export function recordChange(
       const command = action.kind === 'seed' ? 'seed' : action.as;
       if (ok) {
         return {
-          ...without(record, 'lastStatusAt', 'stopFailed'),
+          ...without(record, 'lastStatusAt', 'stopFailed', 'restoredFrom', 'restoreFailedAt'),
           role: action.kind === 'seed' ? 'primary' : action.as,
         };
       }
@@ -206,6 +206,16 @@ export function recordChange(
         stopFailed: true,
         failures: record.failures + 1,
         lastError: describeFailure('stop', outcome),
+      };
+    case 'restore':
+      // Either way the sequence is read again: from the restored data before the seed, or to see that the
+      // member is still empty before the next attempt.
+      if (ok) return { ...without(record, 'sequence', 'sequenceAt', 'restoreFailedAt', 'lastError'), restoredFrom: action.backup };
+      return {
+        ...without(record, 'sequence', 'sequenceAt', 'restoredFrom'),
+        restoreFailures: (record.restoreFailures ?? 0) + 1,
+        restoreFailedAt: now,
+        lastError: describeFailure('restore', outcome),
       };
     case 'deletePod':
       if (ok) return freshRecord(record.name, 'unknown');

@@ -33,6 +33,25 @@ export interface ClusterPolicy {
   fenced: string[];
   /** A member to restart cleanly: stopped once, then it rejoins like any stopped member. */
   restart?: string;
+  /** A restore from a backup that is asked for. */
+  restore?: RestoreRequest;
+}
+
+/**
+ * A restore from a backup, as asked for. The data goes into one empty member (every wanted member's
+ * `sequence` is 0), which is then seeded; the others join it as usual.
+ */
+export interface RestoreRequest {
+  /** The backup as the user named it (a Backup name or an object key); members restored from it carry it. */
+  backup: string;
+  /**
+   * What asked: `bootstrap` (spec.bootstrap: only for a cluster never bootstrapped), `annotation` (a person,
+   * when no primary runs), `policy` (spec.backup.restoreOnDataLoss: only when every member is empty while
+   * the high-water mark says data existed).
+   */
+  via: 'bootstrap' | 'annotation' | 'policy';
+  /** Why the backup cannot be restored now (not found, not complete, storage not configured): waited on and shown. */
+  problem?: string;
 }
 
 /** What Kubernetes says about a member's pod. */
@@ -70,6 +89,12 @@ export interface MemberRecord {
   stopFailed?: boolean;
   /** One line about the last failure, for status and events. */
   lastError?: string;
+  /** Failed restore attempts on this pod; the target of the next attempt rotates by it. */
+  restoreFailures?: number;
+  /** When the last restore on this pod failed (ms since epoch; in memory only). */
+  restoreFailedAt?: number;
+  /** The backup whose restore into this member succeeded; cleared once it is seeded. */
+  restoredFrom?: string;
 }
 
 export interface MemberObservation {
@@ -99,6 +124,8 @@ export interface Observation {
   rolloutUnderWay?: string;
   /** When a running primary's sequence was last read for the high-water mark (ms since epoch; in memory only). */
   runningSequenceAt?: number;
+  /** The cluster was seeded at least once (a spec.bootstrap restore applies only before that). */
+  bootstrapped?: boolean;
 }
 
 /** A member whose failure on a new revision halted the rolling update. */
@@ -134,7 +161,10 @@ export type ChangeCause = 'failure' | 'scaleDown' | 'bootstrap' | 'balance' | 'f
 
 /** Actions that change the application or its pods: at most one per reconcile. */
 export type ChangeAction =
-  | { kind: 'seed'; member: string; sequence: number | null; override: boolean }
+  /** restoredFrom: the member holds a restored backup; the high-water mark starts again from its sequence. */
+  | { kind: 'seed'; member: string; sequence: number | null; override: boolean; restoredFrom?: string }
+  /** Stream the backup into the member's `restore` command (the member is stopped and empty). */
+  | { kind: 'restore'; member: string; backup: string }
   | { kind: 'join'; member: string; as: 'primary' | 'secondary' }
   | { kind: 'stop'; member: string; reason: string; cause: ChangeCause }
   | { kind: 'deletePod'; member: string; reason: string; cause: ChangeCause };
@@ -171,6 +201,19 @@ export interface Plan {
   rollout?: RolloutProgress;
   /** The restart request cannot or need not be carried out (the member does not run): why, to drop it. */
   restartDropped?: string;
+  /** The restore annotation cannot or need not be carried out (a primary runs): why, to drop it. */
+  restoreDropped?: string;
+  /** Where the restore stands, while one is asked for and applies. */
+  restore?: RestoreProgress;
+}
+
+/** Where an asked-for restore stands (status.restore). */
+export interface RestoreProgress {
+  backup: string;
+  via: RestoreRequest['via'];
+  phase: 'Waiting' | 'Restoring' | 'Restored' | 'Failed';
+  member?: string;
+  message: string;
 }
 
 /** How a command run ended, as the executor saw it. */

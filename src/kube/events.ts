@@ -17,6 +17,8 @@ export interface EventSubject {
   namespace: string;
   name: string;
   uid?: string;
+  /** The involved object's kind in the operator's group; default ReplicatedStatefulSet. */
+  kind?: string;
 }
 
 const REPEAT_WINDOW_MS = 10 * 60_000;
@@ -53,7 +55,7 @@ export class EventRecorder {
 
   /** Records an event; the promise resolves once it is written (or given up on), and never rejects. */
   record(subject: EventSubject, type: EventType, reason: string, message: string): Promise<void> {
-    const key = `${subject.namespace}/${subject.name}/${subject.uid}/${type}/${reason}/${message}`;
+    const key = `${subject.kind ?? KIND}/${subject.namespace}/${subject.name}/${subject.uid}/${type}/${reason}/${message}`;
     const now = Date.now();
     const seen = this.recent.get(key);
     if (seen && now - seen.at < REPEAT_WINDOW_MS) {
@@ -90,7 +92,7 @@ export class EventRecorder {
         namespace: subject.namespace,
         body: {
           metadata: { generateName: `${subject.name}.`, namespace: subject.namespace },
-          involvedObject: { apiVersion: API_VERSION, kind: KIND, name: subject.name, namespace: subject.namespace, ...(subject.uid ? { uid: subject.uid } : {}) },
+          involvedObject: { apiVersion: API_VERSION, kind: subject.kind ?? KIND, name: subject.name, namespace: subject.namespace, ...(subject.uid ? { uid: subject.uid } : {}) },
           type,
           reason,
           message: message.slice(0, 1024),

@@ -8,7 +8,8 @@
 // leaving their native memory to the allocator each time — so all execs share one context, rebuilt only when
 // the kubeconfig's certificates change.
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { CommandOutcome } from '../engine/types.ts';
 
@@ -18,6 +19,46 @@ export interface ExecRequest {
   container: string;
   argv: string[];
   timeoutMs: number;
+}
+
+/**
+ * Streams of a command that moves data (backup, restore). `stdout`, when given, receives the command's
+ * stdout instead of the outcome (which then carries none), with backpressure: the WebSocket is paused while
+ * the sink is full, so the command itself is held back. The sink is not ended: the caller ends or destroys
+ * it once it knows how the command ended. `stdin`, when given, is sent to the command as fast as the
+ * connection takes it, then closed; if it errors, stdin is closed early (the command sees a truncated
+ * stream) and the outcome reports that error once the command has ended.
+ */
+export interface ExecStreams {
+  stdout?: Writable;
+  stdin?: Readable;
+  /** Ends the command early (the connection is closed); the outcome carries the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Most bytes of stdin queued on the WebSocket before the source is read further. */
+const STDIN_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** Passes stdout on to a sink, pausing the WebSocket while the sink is full. */
+class BackpressuredSink extends Writable {
+  private readonly sink: Writable;
+  private readonly pause: () => void;
+  private readonly resume: () => void;
+  bytes = 0;
+  constructor(sink: Writable, pause: () => void, resume: () => void) {
+    super();
+    this.sink = sink;
+    this.pause = pause;
+    this.resume = resume;
+  }
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.bytes += chunk.length;
+    if (!this.sink.writableEnded && !this.sink.destroyed && !this.sink.write(chunk)) {
+      this.pause();
+      this.sink.once('drain', this.resume);
+    }
+    done();
+  }
 }
 
 /** Keeps the first `limit` bytes written to it; the rest is counted and dropped. */
@@ -127,20 +168,28 @@ export class PodExecutor {
     for (const abort of this.inFlight) abort(reason);
   }
 
-  async run(request: ExecRequest): Promise<CommandOutcome> {
+  async run(request: ExecRequest, streams: ExecStreams = {}): Promise<CommandOutcome> {
     if (this.closedReason) return { exitCode: null, timedOut: false, stdout: '', stderr: '', error: this.closedReason };
-    const stdout = new BoundedBuffer(OUTPUT_LIMIT_BYTES);
+    const captured = new BoundedBuffer(OUTPUT_LIMIT_BYTES);
     const stderr = new BoundedBuffer(OUTPUT_LIMIT_BYTES);
     let status: V1Status | undefined;
     let timedOut = false;
     let socket: Awaited<ReturnType<Exec['exec']>> | undefined;
-    const outcome = (exitCode: number | null, error?: string): CommandOutcome => ({
-      exitCode,
-      timedOut,
-      stdout: stdout.text(),
-      stderr: stderr.text(),
-      ...(error !== undefined ? { error } : {}),
-    });
+    let stdinError: string | undefined;
+    const stdout: Writable = streams.stdout
+      ? new BackpressuredSink(streams.stdout, () => socket?.pause(), () => socket?.resume())
+      : captured;
+    const stdinPipe = streams.stdin ? new PassThrough() : null;
+    const outcome = (exitCode: number | null, error?: string): CommandOutcome => {
+      const why = error ?? stdinError;
+      return {
+        exitCode: stdinError !== undefined && error === undefined ? null : exitCode,
+        timedOut,
+        stdout: captured.text(),
+        stderr: stderr.text(),
+        ...(why !== undefined ? { error: why } : {}),
+      };
+    };
 
     return await new Promise<CommandOutcome>((resolve) => {
       let settled = false;
@@ -156,6 +205,11 @@ export class PodExecutor {
         resolve(result);
       };
       this.inFlight.add(abort);
+      const signal = streams.signal;
+      if (signal) {
+        if (signal.aborted) queueMicrotask(() => abort(String(signal.reason)));
+        else signal.addEventListener('abort', () => abort(signal.reason instanceof Error ? signal.reason.message : String(signal.reason)), { once: true });
+      }
       const timer = setTimeout(() => {
         timedOut = true;
         socket?.close();
@@ -171,7 +225,7 @@ export class PodExecutor {
         finish(outcome(code));
       };
       this.exec
-        .exec(request.namespace, request.pod, request.container, request.argv, stdout, stderr, null, false, (s) => {
+        .exec(request.namespace, request.pod, request.container, request.argv, stdout, stderr, stdinPipe, false, (s) => {
           status = s;
           concluded();
         })
@@ -180,10 +234,27 @@ export class PodExecutor {
           if (settled) ws.close();
           ws.on('close', concluded);
           ws.on('error', (error: Error) => finish(outcome(null, `exec connection error: ${error.message}`)));
+          if (streams.stdin && stdinPipe) {
+            void pumpStdin(streams.stdin, stdinPipe, () => ws.bufferedAmount, () => settled).catch((error: unknown) => {
+              // Close stdin early: the command sees a truncated stream; its end is awaited as usual.
+              stdinError = error instanceof Error ? error.message : String(error);
+              stdinPipe.end();
+            });
+          }
         })
         .catch((error: unknown) => finish(outcome(null, `exec could not start: ${describeError(error)}`)));
     });
   }
+}
+
+/** Copies `source` into the exec's stdin, no faster than the WebSocket sends it. */
+async function pumpStdin(source: Readable, stdin: PassThrough, queued: () => number, done: () => boolean): Promise<void> {
+  for await (const chunk of source) {
+    if (done()) return;
+    while (queued() > STDIN_BUFFER_BYTES && !done()) await sleep(2);
+    stdin.write(chunk as Buffer);
+  }
+  stdin.end();
 }
 
 export function describeError(error: unknown): string {

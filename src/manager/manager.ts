@@ -18,7 +18,10 @@ import {
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { GROUP, LABEL_APP, LABEL_MANAGED, PLURAL, VERSION } from '../api/names.ts';
+import { BACKUP_PLURAL, BACKUP_SCHEDULE_PLURAL, GROUP, LABEL_APP, LABEL_BACKUP_SCHEDULE, LABEL_MANAGED, PLURAL, VERSION } from '../api/names.ts';
+import type { Backup, BackupSchedule } from '../api/backup-types.ts';
+import { ScheduleController } from '../controller/schedules.ts';
+import { BackupController, storeOpener } from '../controller/backups.ts';
 import type { ReplicatedStatefulSet } from '../api/types.ts';
 import { ExecUnavailableError, Reconciler, type ClusterCaches } from '../controller/reconciler.ts';
 import { EventRecorder } from '../kube/events.ts';
@@ -147,7 +150,14 @@ export class Manager {
   private readonly pods: WatchSet<V1Pod>;
   private readonly statefulSets: WatchSet<V1StatefulSet>;
   private readonly services: WatchSet<V1Service>;
+  private readonly backups: WatchSet<Backup & KubernetesObject>;
+  private readonly schedules: WatchSet<BackupSchedule & KubernetesObject>;
+  private readonly scheduleController: ScheduleController;
+  private readonly scheduleQueue: WorkQueue;
   private readonly reconciler: Reconciler;
+  private readonly backupController: BackupController;
+  /** Backups run for minutes: their own queue, so that they never hold up a cluster's reconcile. */
+  private readonly backupQueue: WorkQueue;
   private readonly executor: PodExecutor;
   private readonly events: EventRecorder;
   private readonly podIndex = new PodIndex();
@@ -185,6 +195,20 @@ export class Manager {
       options.namespaces);
 
     // Registered before the handlers that enqueue, so a reconcile started by an event sees it in the index.
+    this.backups = new WatchSet('Backup', this.log, (ns) =>
+      makeInformer(kc, nsPath(ns, `/apis/${GROUP}/${VERSION}`, BACKUP_PLURAL), () =>
+        (ns
+          ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: BACKUP_PLURAL })
+          : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: BACKUP_PLURAL })) as Promise<{ items: (Backup & KubernetesObject)[]; metadata?: object }>,
+      ), options.namespaces);
+
+    this.schedules = new WatchSet('BackupSchedule', this.log, (ns) =>
+      makeInformer(kc, nsPath(ns, `/apis/${GROUP}/${VERSION}`, BACKUP_SCHEDULE_PLURAL), () =>
+        (ns
+          ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: BACKUP_SCHEDULE_PLURAL })
+          : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: BACKUP_SCHEDULE_PLURAL })) as Promise<{ items: (BackupSchedule & KubernetesObject)[]; metadata?: object }>,
+      ), options.namespaces);
+
     this.pods.on('add', (pod) => this.podIndex.set(pod));
     this.pods.on('update', (pod) => this.podIndex.set(pod));
     this.pods.on('delete', (pod) => this.podIndex.delete(pod));
@@ -193,7 +217,9 @@ export class Manager {
       pods: (namespace, name) => this.podIndex.list(namespace, name),
       statefulSet: (namespace, name) => this.statefulSets.get(name, namespace),
       service: (namespace, name) => this.services.get(name, namespace),
+      backups: (namespace) => this.backups.list(namespace),
     };
+    const openStore = storeOpener(core);
     this.executor = new PodExecutor(kc);
     this.events = new EventRecorder(core, this.log);
     this.reconciler = new Reconciler({
@@ -205,7 +231,42 @@ export class Manager {
       events: this.events,
       metrics: this.metrics,
       log: this.log,
+      openStore,
     });
+    this.backupController = new BackupController({
+      caches: {
+        backup: (namespace, name) => this.backups.get(name, namespace),
+        backups: (namespace) => this.backups.list(namespace),
+        cluster: (namespace, name) => this.clusters.get(name, namespace),
+        pods: (namespace, cluster) => this.podIndex.list(namespace, cluster),
+      },
+      custom,
+      commands: this.executor,
+      events: this.events,
+      metrics: this.metrics,
+      log: this.log,
+      openStore,
+    });
+    this.backupQueue = new WorkQueue((key) => {
+      const [namespace, name] = key.split('/') as [string, string];
+      return this.backupController.reconcile(namespace, name);
+    }, { concurrency: options.concurrency ?? 16 });
+    this.scheduleController = new ScheduleController({
+      caches: {
+        schedule: (namespace, name) => this.schedules.get(name, namespace),
+        backups: (namespace) => this.backups.list(namespace),
+        cluster: (namespace, name) => this.clusters.get(name, namespace),
+      },
+      custom,
+      events: this.events,
+      log: this.log,
+    });
+    this.scheduleQueue = new WorkQueue((key) => {
+      const [namespace, name] = key.split('/') as [string, string];
+      return this.scheduleController.reconcile(namespace, name);
+    }, { concurrency: 4 });
+    this.scheduleQueue.onError = (key, error, retryInMs) => this.log.error({ schedule: key, err: describeError(error), retryInMs }, 'backup schedule reconcile failed; will retry');
+    this.backupQueue.onError = (key, error, retryInMs) => this.log.error({ backup: key, err: describeError(error), retryInMs }, 'backup reconcile failed; will retry');
     this.queue = new WorkQueue((key) => this.handle(key), {
       concurrency: options.concurrency ?? 16,
       // A pod that cannot be reached now is often reachable in seconds (just started, or the exec path
@@ -231,6 +292,24 @@ export class Manager {
       set.on('update', enqueueOwner);
       set.on('delete', enqueueOwner);
     }
+
+    const enqueueBackup = (backup: KubernetesObject) => {
+      if (this.leading) this.backupQueue.add(`${backup.metadata?.namespace}/${backup.metadata?.name}`, 'high');
+      // A cluster restoring "latest" or from a named Backup waits for it: tell it when a backup changes.
+      const cluster = (backup as Backup).spec?.cluster;
+      if (cluster) this.enqueue(`${backup.metadata?.namespace}/${cluster}`, 'low');
+      // Retention follows a schedule's backups as they complete.
+      const schedule = backup.metadata?.labels?.[LABEL_BACKUP_SCHEDULE];
+      if (schedule && this.leading) this.scheduleQueue.add(`${backup.metadata?.namespace}/${schedule}`, 'high');
+    };
+    const enqueueSchedule = (schedule: KubernetesObject) => {
+      if (this.leading) this.scheduleQueue.add(`${schedule.metadata?.namespace}/${schedule.metadata?.name}`, 'high');
+    };
+    this.schedules.on('add', enqueueSchedule);
+    this.schedules.on('update', enqueueSchedule);
+    this.backups.on('add', enqueueBackup);
+    this.backups.on('update', enqueueBackup);
+    this.backups.on('delete', enqueueBackup);
 
     if (options.leaderElection) {
       const le = options.leaderElection;
@@ -281,6 +360,8 @@ export class Manager {
     this.log.info({ namespaces: this.o.namespaces.length ? this.o.namespaces : 'all' }, 'reconciling');
     // Probing every cluster once is background work: events that arrive meanwhile go first.
     for (const w of this.clusters.informers) for (const rss of w.list()) this.enqueue(`${rss.metadata?.namespace}/${rss.metadata?.name}`, 'low');
+    for (const w of this.backups.informers) for (const b of w.list()) this.backupQueue.add(`${b.metadata?.namespace}/${b.metadata?.name}`, 'low');
+    for (const w of this.schedules.informers) for (const b of w.list()) this.scheduleQueue.add(`${b.metadata?.namespace}/${b.metadata?.name}`, 'low');
   }
 
   private stopLeading(): void {
@@ -294,7 +375,7 @@ export class Manager {
 
   async start(): Promise<void> {
     if (this.o.httpAddress !== undefined) await this.serveHttp(this.o.httpAddress);
-    await Promise.all([this.clusters.start(), this.pods.start(), this.statefulSets.start(), this.services.start()]);
+    await Promise.all([this.clusters.start(), this.pods.start(), this.statefulSets.start(), this.services.start(), this.backups.start(), this.schedules.start()]);
     this.log.info('caches synced');
     if (this.elector) void this.elector.run(() => this.startLeading(), () => this.stopLeading());
     else this.startLeading();
@@ -332,11 +413,11 @@ export class Manager {
     this.leading = false;
     // Commands may run for minutes: end them (the member's state is probed again by the next leader).
     this.executor.abortAll('the operator is shutting down');
-    await this.queue.shutdown();
+    await Promise.all([this.queue.shutdown(), this.backupQueue.shutdown(), this.scheduleQueue.shutdown()]);
     // Events of the last actions, if the API server answers soon.
     await Promise.race([this.events.flush(), sleep(2000)]);
     await this.elector?.stop();
-    await Promise.all([this.clusters.stop(), this.pods.stop(), this.statefulSets.stop(), this.services.stop()]);
+    await Promise.all([this.clusters.stop(), this.pods.stop(), this.statefulSets.stop(), this.services.stop(), this.backups.stop(), this.schedules.stop()]);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.log.info('stopped');
   }

@@ -46,6 +46,17 @@ export class OperatorMetrics {
     buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
     registers: [this.registry],
   });
+  readonly backupDuration = new Histogram({
+    name: 'rss_backup_duration_seconds',
+    help: 'Time to stream a completed backup from a member into object storage',
+    labelNames: ['cluster'],
+    buckets: [1, 5, 15, 60, 300, 900, 3600, 4 * 3600],
+    registers: [this.registry],
+  });
+  readonly backupBytes = new Gauge({ name: 'rss_backup_last_size_bytes', help: 'Size of the last completed backup', labelNames: ['cluster'], registers: [this.registry] });
+  readonly backupLastSuccess = new Gauge({ name: 'rss_backup_last_success_timestamp_seconds', help: 'When the last backup of the cluster completed (Unix time)', labelNames: ['cluster'], registers: [this.registry] });
+  readonly backupFailures = new Counter({ name: 'rss_backup_failures_total', help: 'Backups that failed', labelNames: ['cluster'], registers: [this.registry] });
+  readonly restores = new Counter({ name: 'rss_restores_total', help: 'Restore attempts, by result', labelNames: ['cluster', 'result'], registers: [this.registry] });
   readonly isLeader = new Gauge({ name: 'rss_operator_leader', help: '1 while this process is the leader', registers: [this.registry] });
 
   constructor() {

@@ -10,8 +10,8 @@ export async function globalSetup(): Promise<void> {
   const result = await up();
   startedHere = !result.reused;
   process.stderr.write(result.reused ? 'controlplane: reusing the running local control plane\n' : `controlplane: started in ${result.seconds.toFixed(1)} s\n`);
-  kubectl(result.bin, ['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'deploy', 'crd.yaml')]);
-  kubectl(result.bin, ['wait', '--for=condition=Established', '--timeout=30s', 'crd/replicatedstatefulsets.clusterlabs.org']);
+  for (const file of ['crd.yaml', 'crd-backup.yaml']) kubectl(result.bin, ['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'deploy', file)]);
+  kubectl(result.bin, ['wait', '--for=condition=Established', '--timeout=30s', 'crd/replicatedstatefulsets.clusterlabs.org', 'crd/backups.clusterlabs.org', 'crd/backupschedules.clusterlabs.org']);
 }
 
 export async function globalTeardown(): Promise<void> {

@@ -48,6 +48,8 @@ describe('resolveSpec: the original README example', () => {
       primary: { argv: ['/start.sh'], timeoutMs: 600_000 },
       secondary: undefined,
       status: { argv: ['/check.sh'], timeoutMs: 60_000 },
+      backup: undefined,
+      restore: undefined,
       stop: { argv: ['/stop.sh'], timeoutMs: 600_000 },
     });
     assert.deepEqual(spec.pod, {

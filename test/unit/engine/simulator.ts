@@ -130,6 +130,9 @@ function runChange(sim: Simulation, change: ChangeAction): CommandOutcome {
       if (sim.updateRevision !== undefined) m.revision = sim.updateRevision;
       m.stopBroken = false;
       return outcome(0);
+    case 'restore':
+      // The simulated clusters are never given a backup to restore.
+      throw new Error(`restore asked for without a restore request: ${change.member}`);
   }
 }
 
