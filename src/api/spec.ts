@@ -237,14 +237,17 @@ function resolve(obj: unknown): SpecResult {
   const backup = resolveBackupPolicy(c, spec['backup']);
   const bootstrap = resolveBootstrapSource(c, spec['bootstrap']);
   const restoreText = isObject(annotations) ? annotations[ANNOTATION_RESTORE] : undefined;
-  const restoreAnnotation = typeof restoreText === 'string' && restoreText.trim() !== '' ? restoreText.trim() : undefined;
-  if ((bootstrap !== undefined || restoreAnnotation !== undefined || backup?.restoreOnDataLoss) && commands !== undefined && commands.restore === undefined) {
-    const field = bootstrap !== undefined ? 'spec.bootstrap' : restoreAnnotation !== undefined ? `metadata.annotations[${ANNOTATION_RESTORE}]` : 'spec.backup.restoreOnDataLoss';
-    c.problem(field, `a restore needs the restore command (${commandsField}.restore), which reads a backup on stdin`);
-  }
-  if ((bootstrap !== undefined || restoreAnnotation !== undefined) && absent(spec['backup'])) {
-    const field = bootstrap !== undefined ? 'spec.bootstrap' : `metadata.annotations[${ANNOTATION_RESTORE}]`;
-    c.problem(field, 'a restore needs spec.backup.storage: where the backup is stored');
+  let restoreAnnotation = typeof restoreText === 'string' && restoreText.trim() !== '' ? restoreText.trim() : undefined;
+  const noRestoreCommand = commands !== undefined && commands.restore === undefined;
+  const needRestore = `a restore needs the restore command (${commandsField}.restore), which reads a backup on stdin`;
+  const needStorage = 'a restore needs spec.backup.storage: where the backup is stored';
+  if (bootstrap !== undefined && noRestoreCommand) c.problem('spec.bootstrap', needRestore);
+  if (bootstrap !== undefined && absent(spec['backup'])) c.problem('spec.bootstrap', needStorage);
+  if (backup?.restoreOnDataLoss && noRestoreCommand) c.problem('spec.backup.restoreOnDataLoss', needRestore);
+  // A request that cannot be carried out is a warning, not a reason to stop managing the cluster.
+  if (restoreAnnotation !== undefined && (noRestoreCommand || absent(spec['backup']))) {
+    c.warn(`metadata.annotations[${ANNOTATION_RESTORE}]`, `${noRestoreCommand ? needRestore : needStorage}: ignored`);
+    restoreAnnotation = undefined;
   }
 
   // service ports

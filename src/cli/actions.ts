@@ -1,17 +1,21 @@
 // The manual operations of `kubectl rss`, as annotation edits on the ReplicatedStatefulSet. Pure: given the
-// RSS as read, planAction says which annotations to set or remove and what to tell the user; the caller
-// sends the merge patch (with the resourceVersion it read, so two concurrent edits of the fenced list
-// cannot lose one another) and prints the messages.
+// RSS as read (and, for a restore, its Backups), planAction and planRestore say which annotations to set
+// or remove and what to tell the user; the caller sends the merge patch (with the resourceVersion it read,
+// so two concurrent edits of the fenced list cannot lose one another) and prints the messages.
 
+import type { Backup } from '../api/backup-types.ts';
 import {
   ANNOTATION_FENCED,
   ANNOTATION_PAUSED,
   ANNOTATION_RESTART,
+  ANNOTATION_RESTORE,
   ANNOTATION_SEED_OVERRIDE,
   ordinalOf,
   podName,
 } from '../api/names.ts';
 import type { ReplicatedStatefulSet } from '../api/types.ts';
+import { belongsTo, latestCompleted } from './backups.ts';
+import { humanBytes } from './format.ts';
 
 /** A failure to report as `error: <message>` with exit code 1. */
 export class CliError extends Error {
@@ -207,4 +211,99 @@ export function planAction(action: Action, target: ActionTarget): ActionPlan {
 /** The merge patch for a plan, guarded by the resourceVersion the plan was made from. */
 export function annotationPatch(plan: ActionPlan, resourceVersion: string | undefined): { metadata: { annotations: Record<string, string | null>; resourceVersion?: string } } {
   return { metadata: { annotations: plan.annotations, ...(resourceVersion ? { resourceVersion } : {}) } };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Restore
+
+export interface RestoreTarget {
+  rss: ReplicatedStatefulSet;
+  /** The Backups of the RSS's namespace. */
+  backups: readonly Backup[];
+  /** The Backup to restore; absent or "latest": the newest completed backup of the cluster. */
+  backup?: string;
+}
+
+/** `<name> (completed <time>, 1.2 MiB from rss-x-2, sequence 1742)`. */
+function describeBackup(b: Backup): string {
+  const s = b.status ?? {};
+  const parts = [`completed ${s.completedAt ?? 'at an unknown time'}`];
+  if (typeof s.size === 'number') parts.push(`${humanBytes(s.size)}${s.member ? ` from ${s.member}` : ''}`);
+  else if (s.member) parts.push(`from ${s.member}`);
+  parts.push(`sequence ${typeof s.sequence === 'number' ? s.sequence : 'unknown'}`);
+  return `${b.metadata.name} (${parts.join(', ')})`;
+}
+
+/**
+ * What `kubectl rss restore` changes and says: the restore annotation, set to the Backup's name or
+ * "latest". Refuses (CliError) what the operator could only refuse later: a backup that is missing or not
+ * Completed, no completed backup at all for "latest", a cluster without a restore command or storage (the
+ * annotation would make its spec invalid), or another restore already requested.
+ */
+export function planRestore(target: RestoreTarget): ActionPlan {
+  const { rss, backups } = target;
+  const name = rss.metadata.name ?? '';
+  const ns = rss.metadata.namespace ?? '';
+  const nsFlag = ` -n ${ns}`;
+  const annotations = rss.metadata.annotations ?? {};
+  const requested = target.backup === undefined || target.backup === '' ? 'latest' : target.backup;
+
+  if (rss.spec?.pod?.commands?.restore === undefined) {
+    throw new CliError(
+      `${subject(rss)} has no restore command (spec.pod.commands.restore, which reads a backup on stdin): the operator cannot restore it, and the ${ANNOTATION_RESTORE} annotation would make its spec invalid`,
+    );
+  }
+  if (rss.spec?.backup?.storage === undefined) {
+    throw new CliError(`${subject(rss)} has no spec.backup.storage, so the operator does not know where its backups are: set it first`);
+  }
+
+  let chosen: Backup;
+  const lines: string[] = [];
+  if (requested === 'latest') {
+    const latest = latestCompleted(backups, name);
+    if (latest === undefined) {
+      throw new CliError(`no Completed backup of ${name} in namespace "${ns}" to restore (see kubectl rss backups ${name}${nsFlag})`);
+    }
+    chosen = latest;
+  } else {
+    const found = backups.find((b) => b.metadata.name === requested);
+    if (found === undefined) throw new CliError(`Backup "${requested}" not found in namespace "${ns}" (see kubectl rss backups ${name}${nsFlag})`);
+    const phase = found.status?.phase ?? 'Pending';
+    if (phase !== 'Completed') {
+      throw new CliError(`Backup "${requested}" is ${phase}, not Completed${found.status?.message ? ` (${found.status.message})` : ''}: only a completed backup can be restored`);
+    }
+    if (!found.status?.objectKey) throw new CliError(`Backup "${requested}" is Completed but names no object (status.objectKey): it cannot be restored`);
+    chosen = found;
+  }
+
+  const pending = annotations[ANNOTATION_RESTORE]?.trim();
+  if (pending === requested) {
+    return { annotations: {}, messages: [`A restore of ${requested === 'latest' ? 'the latest backup' : `backup ${requested}`} is already requested: nothing to change.`], exitCode: 0 };
+  }
+  if (pending) {
+    throw new CliError(
+      `a restore of ${pending} is already requested on ${subject(rss)} (${ANNOTATION_RESTORE}); to ask for another, remove it first: kubectl annotate rss/${name}${nsFlag} ${ANNOTATION_RESTORE}-`,
+    );
+  }
+
+  if (requested === 'latest') {
+    lines.push(
+      `Restore of the newest completed backup requested (${ANNOTATION_RESTORE}=latest): now ${describeBackup(chosen)}. The operator picks the newest when the restore starts.`,
+    );
+  } else {
+    lines.push(`Restore of backup ${describeBackup(chosen)} requested (${ANNOTATION_RESTORE}=${requested}).`);
+    if (!belongsTo(chosen, name)) lines.push(`Backup ${requested} was taken from cluster ${chosen.spec?.cluster ?? 'unknown'}, not ${name}: its data is restored into ${name}.`);
+  }
+  lines.push(
+    `The operator restores only into a cluster with no running primary and every member empty (sequence 0): it streams the backup into one member, reads its sequence, seeds it, and the others join it; then it removes the annotation. ` +
+      `Otherwise it refuses: with a primary running it removes the annotation; with a member holding data it restores nothing and overwrites nothing until the annotation is removed. See kubectl rss status ${name}${nsFlag}.`,
+  );
+  const primaries = primariesRunning(rss);
+  if (primaries.length > 0) lines.push(`A primary runs now (${primaries.join(', ')}): the operator will refuse this restore and remove the annotation.`);
+  const holding = (rss.status?.memberStatus ?? []).filter((m) => typeof m.sequence === 'number' && m.sequence > 0);
+  if (holding.length > 0) {
+    lines.push(`${holding.map((m) => `${m.name} (sequence ${m.sequence})`).join(', ')} last reported data: the operator refuses to restore over it.`);
+  }
+  if (rss.spec?.paused === true || annotations[ANNOTATION_PAUSED] === 'true') lines.push(`${name} is paused: the restore happens once it is resumed.`);
+  return { annotations: { [ANNOTATION_RESTORE]: requested }, messages: lines, exitCode: 0 };
 }

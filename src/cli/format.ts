@@ -65,3 +65,29 @@ export function age(time: string | undefined | null, now: Date): string {
   if (Number.isNaN(at)) return '-';
   return humanDuration(now.getTime() - at);
 }
+
+/** How long until an RFC 3339 time, as an age (`in 15h`); `-` when absent, `now` once it has passed. */
+export function until(time: string | undefined | null, now: Date): string {
+  if (!time) return '-';
+  const at = Date.parse(time);
+  if (Number.isNaN(at)) return '-';
+  return at <= now.getTime() ? 'now' : `in ${humanDuration(at - now.getTime())}`;
+}
+
+/** Bytes in binary units as people read them: `512 B`, `1.5 KiB`, `12 MiB`, `1.2 GiB`. */
+export function humanBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '-';
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  // One decimal below 10, so 1.5 GiB and 9.9 MiB are not rounded to a misleading whole number.
+  const text = value < 10 ? value.toFixed(1) : value.toFixed(0);
+  // 1023.96 KiB rounds to "1024 KiB": say 1.0 MiB instead.
+  if (text === '1024' && unit < units.length - 1) return `1.0 ${units[unit + 1]}`;
+  return `${text} ${units[unit]}`;
+}

@@ -1,19 +1,24 @@
-// `kubectl rss status`: what a ReplicatedStatefulSet, its pods and its Events say, gathered into one view
+// `kubectl rss status`: what a ReplicatedStatefulSet, its pods, its Events, its Backups and BackupSchedules
+// say, gathered into one view
 // (StatusView, printed as is by `-o json|yaml`) and rendered as text for a person. Pure: no I/O, and the
 // text depends on the `now` it is given, so the output can be compared with golden files.
 
+import type { Backup, BackupPhase, BackupSchedule, RestoreStatus } from '../api/backup-types.ts';
 import {
   ANNOTATION_FENCED,
   ANNOTATION_PAUSED,
   ANNOTATION_RESTART,
+  ANNOTATION_RESTORE,
   ANNOTATION_SEED_OVERRIDE,
+  LABEL_BACKUP_SCHEDULE,
   ordinalOf,
   podName,
   statefulSetName,
 } from '../api/names.ts';
 import type { MemberStatus, ReplicatedStatefulSet, RolloutStatus } from '../api/types.ts';
-import { age, table } from './format.ts';
+import { age, humanBytes, table, until } from './format.ts';
 import { parseList } from './actions.ts';
+import { backupsOf, latestCompleted } from './backups.ts';
 
 /** Times as the API client returns them (Date) or as they are stored (RFC 3339 text). */
 export type Time = Date | string;
@@ -45,6 +50,10 @@ export interface StatusInput {
   events: readonly EventLike[];
   /** How many of the latest events to keep. Default 5. */
   maxEvents?: number;
+  /** The Backups of the namespace (any cluster's); absent when they could not be listed. */
+  backups?: readonly Backup[];
+  /** The BackupSchedules of the namespace (any cluster's); absent when they could not be listed. */
+  schedules?: readonly BackupSchedule[];
 }
 
 /** Meaning of a `status` command result (README, "The application contract"). */
@@ -92,6 +101,8 @@ export interface StatusView {
     restart: string | null;
     /** rss.clusterlabs.org/seed-override. */
     seedOverride: string | null;
+    /** rss.clusterlabs.org/restore: a Backup name, or "latest". */
+    restore: string | null;
   };
   /** status.lastBootstrap: the pod seeded, its sequence (null = unknown), when, and whether by override. */
   lastBootstrap: { pod: string; sequence: number | null; time: string; override: boolean } | null;
@@ -113,8 +124,66 @@ export interface StatusView {
   conditions: { type: string; status: string; reason: string; message: string; lastTransitionTime: string | null }[];
   /** Every member with a record, a pod, or an ordinal below `replicas.wanted`, by ordinal. */
   members: MemberView[];
+  /** The cluster's backups and backup schedules. */
+  backups: BackupsSummary;
+  /** status.restore: the restore from a backup under way, or the last one done; null when none. */
+  restore: {
+    /** Waiting, Restoring, Restored (into a member, not seeded yet), Completed or Failed. */
+    phase: RestoreStatus['phase'];
+    /** The Backup name (or the object key, for spec.bootstrap.backup.objectKey). */
+    backup: string;
+    /** bootstrap (spec.bootstrap), annotation (rss.clusterlabs.org/restore) or policy (spec.backup.restoreOnDataLoss). */
+    requestedBy: RestoreStatus['requestedBy'];
+    objectKey: string | null;
+    /** The member restored into. */
+    member: string | null;
+    /** The sequence the restored member reported. */
+    sequence: number | null;
+    message: string | null;
+    startedAt: string | null;
+    completedAt: string | null;
+  } | null;
   /** The latest events on the RSS, oldest first. */
   events: { type: string; reason: string; message: string; count: number; firstTime: string | null; lastTime: string | null }[];
+}
+
+/** The backup part of StatusView. Backups are the cluster's by label clusterlabs.org/cluster, else spec.cluster. */
+export interface BackupsSummary {
+  /** spec.backup.storage is set: the cluster has somewhere to put backups. */
+  configured: boolean;
+  /**
+   * The Backups could be listed. When false (no right to list them, or the Backup CRD is not installed)
+   * lastCompleted comes from status.lastBackup, total and completed are 0, and the rest is null.
+   */
+  listed: boolean;
+  /** How many Backups of the cluster exist, and how many of them are Completed. */
+  total: number;
+  completed: number;
+  /** The newest Completed backup, by completion time: the one a restore of "latest" uses. */
+  lastCompleted: { name: string; completedAt: string | null; size: number | null; member: string | null; sequence: number | null; schedule: string | null } | null;
+  /** The newest Failed backup, when it ended after lastCompleted (or none completed); else null. */
+  lastFailed: { name: string; completedAt: string | null; message: string | null } | null;
+  /** The newest backup Running or Pending now; null when none. */
+  inProgress: { name: string; phase: Extract<BackupPhase, 'Pending' | 'Running'>; member: string | null; role: string | null; created: string | null; startedAt: string | null; message: string | null } | null;
+  /** The BackupSchedules could be listed (false: as for `listed`; `schedules` is then empty). */
+  schedulesListed: boolean;
+  /** The BackupSchedules whose spec.cluster is this cluster, by name. */
+  schedules: ScheduleView[];
+}
+
+export interface ScheduleView {
+  name: string;
+  /** Cron expression, in UTC. */
+  schedule: string;
+  suspended: boolean;
+  /** status.nextScheduleTime; null while suspended or before the operator wrote it. */
+  nextScheduleTime: string | null;
+  lastScheduleTime: string | null;
+  /** The newest backup of this schedule that completed. */
+  lastSuccessfulBackup: string | null;
+  /** The Ready condition: false when the schedule cannot make backups (invalid, cluster not found); null before the operator wrote it. */
+  ready: boolean | null;
+  message: string | null;
 }
 
 export interface MemberView {
@@ -259,6 +328,7 @@ export function buildStatusView(input: StatusInput): StatusView {
     pending: {
       restart: annotations[ANNOTATION_RESTART] || null,
       seedOverride: annotations[ANNOTATION_SEED_OVERRIDE] || null,
+      restore: annotations[ANNOTATION_RESTORE]?.trim() || null,
     },
     lastBootstrap: status.lastBootstrap
       ? { pod: status.lastBootstrap.pod, sequence: status.lastBootstrap.sequence ?? null, time: status.lastBootstrap.time, override: status.lastBootstrap.override === true }
@@ -284,7 +354,97 @@ export function buildStatusView(input: StatusInput): StatusView {
       lastTransitionTime: c.lastTransitionTime ?? null,
     })),
     members,
+    backups: backupsSummary(rss, input.backups, input.schedules),
+    restore: status.restore
+      ? {
+          phase: status.restore.phase,
+          backup: status.restore.backup,
+          requestedBy: status.restore.requestedBy,
+          objectKey: status.restore.objectKey ?? null,
+          member: status.restore.member ?? null,
+          sequence: typeof status.restore.sequence === 'number' ? status.restore.sequence : null,
+          message: status.restore.message ?? null,
+          startedAt: status.restore.startedAt ?? null,
+          completedAt: status.restore.completedAt ?? null,
+        }
+      : null,
     events,
+  };
+}
+
+function backupsSummary(rss: ReplicatedStatefulSet, all: readonly Backup[] | undefined, allSchedules: readonly BackupSchedule[] | undefined): BackupsSummary {
+  const name = rss.metadata.name ?? '';
+  const configured = rss.spec?.backup?.storage !== undefined;
+  const schedules: ScheduleView[] = (allSchedules ?? [])
+    .filter((s) => s.spec?.cluster === name)
+    .map((s) => {
+      const ready = s.status?.conditions?.find((c) => c.type === 'Ready');
+      return {
+        name: s.metadata.name ?? '',
+        schedule: s.spec.schedule,
+        suspended: s.spec.suspend === true,
+        nextScheduleTime: s.status?.nextScheduleTime ?? null,
+        lastScheduleTime: s.status?.lastScheduleTime ?? null,
+        lastSuccessfulBackup: s.status?.lastSuccessfulBackup ?? null,
+        ready: ready === undefined ? null : ready.status === 'True',
+        message: s.status?.message ?? null,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const schedulesPart = { schedulesListed: allSchedules !== undefined, schedules };
+
+  if (all === undefined) {
+    const last = rss.status?.lastBackup;
+    return {
+      configured,
+      listed: false,
+      total: 0,
+      completed: 0,
+      lastCompleted: last
+        ? { name: last.name, completedAt: last.completedAt, size: last.size, member: last.member ?? null, sequence: typeof last.sequence === 'number' ? last.sequence : null, schedule: null }
+        : null,
+      lastFailed: null,
+      inProgress: null,
+      ...schedulesPart,
+    };
+  }
+  const mine = backupsOf(all, name);
+  const latest = latestCompleted(mine, name);
+  const finished = (b: Backup) => ms(b.status?.completedAt ?? iso(b.metadata.creationTimestamp));
+  const failed = mine.filter((b) => b.status?.phase === 'Failed').sort((a, b) => finished(b) - finished(a))[0];
+  // Newest first already; a Running backup is the one to show over a Pending one queued behind it.
+  const active = mine.find((b) => b.status?.phase === 'Running') ?? mine.find((b) => (b.status?.phase ?? 'Pending') === 'Pending' && !b.metadata.deletionTimestamp);
+  return {
+    configured,
+    listed: true,
+    total: mine.length,
+    completed: mine.filter((b) => b.status?.phase === 'Completed').length,
+    lastCompleted: latest
+      ? {
+          name: latest.metadata.name ?? '',
+          completedAt: latest.status?.completedAt ?? null,
+          size: typeof latest.status?.size === 'number' ? latest.status.size : null,
+          member: latest.status?.member ?? null,
+          sequence: typeof latest.status?.sequence === 'number' ? latest.status.sequence : null,
+          schedule: latest.metadata.labels?.[LABEL_BACKUP_SCHEDULE] ?? null,
+        }
+      : null,
+    lastFailed:
+      failed && (latest === undefined || finished(failed) > finished(latest))
+        ? { name: failed.metadata.name ?? '', completedAt: failed.status?.completedAt ?? null, message: failed.status?.message ?? null }
+        : null,
+    inProgress: active
+      ? {
+          name: active.metadata.name ?? '',
+          phase: active.status?.phase === 'Running' ? 'Running' : 'Pending',
+          member: active.status?.member ?? null,
+          role: active.status?.role ?? null,
+          created: iso(active.metadata.creationTimestamp),
+          startedAt: active.status?.startedAt ?? null,
+          message: active.status?.message ?? null,
+        }
+      : null,
+    ...schedulesPart,
   };
 }
 
@@ -365,6 +525,9 @@ export function renderStatusText(view: StatusView, now: Date): string {
   if (view.pending.seedOverride !== null) {
     fields.push(['Seed override', `${view.pending.seedOverride} (${ANNOTATION_SEED_OVERRIDE}: seeded at the next bootstrap)`]);
   }
+  if (view.pending.restore !== null) {
+    fields.push(['Restore pending', `${view.pending.restore} (${ANNOTATION_RESTORE}: restored when no primary runs and every member is empty)`]);
+  }
   const b = view.lastBootstrap;
   fields.push([
     'Last bootstrap',
@@ -407,6 +570,8 @@ export function renderStatusText(view: StatusView, now: Date): string {
     for (const m of errors) lines.push(`  ${m.name}: ${m.lastError}`);
   }
 
+  if (showBackups(view)) lines.push('', 'Backups:', ...renderBackups(view, now));
+
   lines.push('', 'Events:');
   if (view.events.length === 0) lines.push('  none');
   else {
@@ -421,4 +586,64 @@ export function renderStatusText(view: StatusView, now: Date): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** Whether the Backups part says anything: a cluster that has never heard of backups is shown without it. */
+function showBackups(view: StatusView): boolean {
+  const b = view.backups;
+  return b.configured || b.total > 0 || b.lastCompleted !== null || b.schedules.length > 0 || view.restore !== null;
+}
+
+function restoreText(r: NonNullable<StatusView['restore']>, now: Date): string {
+  const into = r.member === null ? '' : ` into ${r.member}`;
+  const when = r.completedAt !== null ? `, ${ago(r.completedAt, now)}` : r.startedAt !== null ? `, started ${ago(r.startedAt, now)}` : '';
+  return `${r.phase}: backup ${r.backup}${into} (requested by ${r.requestedBy}${when})${r.message === null ? '' : `: ${r.message}`}`;
+}
+
+function renderBackups(view: StatusView, now: Date): string[] {
+  const b = view.backups;
+  const fields: [string, string][] = [];
+  const last = b.lastCompleted;
+  if (last !== null) {
+    const what = [last.size === null ? undefined : humanBytes(last.size), last.member === null ? undefined : `from ${last.member}`].filter((x) => x !== undefined).join(' ');
+    const details = [what, `sequence ${last.sequence ?? 'unknown'}`, last.schedule === null ? undefined : `schedule ${last.schedule}`].filter((x) => x !== undefined && x !== '');
+    fields.push(['Last completed', `${last.name}${last.completedAt === null ? '' : `, ${ago(last.completedAt, now)}`}: ${details.join(', ')}`]);
+  } else {
+    fields.push(['Last completed', b.listed ? 'none' : 'unknown (the Backups could not be listed)']);
+  }
+  if (b.lastFailed !== null) {
+    const f = b.lastFailed;
+    fields.push(['Last failed', `${f.name}${f.completedAt === null ? '' : `, ${ago(f.completedAt, now)}`}${f.message === null ? '' : `: ${f.message}`}`]);
+  }
+  if (b.inProgress !== null) {
+    const p = b.inProgress;
+    const since = p.phase === 'Running' && p.startedAt !== null ? `, started ${ago(p.startedAt, now)}` : p.created !== null ? `, created ${ago(p.created, now)}` : '';
+    fields.push(['In progress', `${p.name} (${p.phase}${since})${p.message === null ? '' : `: ${p.message}`}`]);
+  }
+  if (b.listed && b.total > 0) fields.push(['All backups', `${b.total} (${b.completed} completed): kubectl rss backups ${view.name} -n ${view.namespace}`]);
+  if (view.restore !== null) fields.push(['Restore', restoreText(view.restore, now)]);
+  if (b.schedules.length === 0) fields.push(['Schedules', b.schedulesListed ? 'none' : 'unknown (the BackupSchedules could not be listed)']);
+  else fields.push(['Schedules', '']);
+
+  const label = Math.max(...fields.map(([k]) => k.length)) + 2;
+  const lines = fields.map(([k, v]) => `  ${`${k}:`.padEnd(label)}${v}`.trimEnd());
+  if (b.schedules.length > 0) {
+    lines.push(
+      ...table(
+        [
+          ['NAME', 'SCHEDULE', 'SUSPENDED', 'NEXT', 'LAST SUCCESSFUL'],
+          ...b.schedules.map((s) => [
+            s.name,
+            s.schedule,
+            s.suspended ? 'yes' : 'no',
+            s.suspended ? '-' : until(s.nextScheduleTime, now),
+            s.lastSuccessfulBackup ?? '-',
+          ]),
+        ],
+        '    ',
+      ),
+    );
+    for (const s of b.schedules) if (s.ready === false && s.message !== null) lines.push(`    ${s.name}: ${s.message}`);
+  }
+  return lines;
 }

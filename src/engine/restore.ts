@@ -37,11 +37,12 @@ export function restoreStep(ctx: Context): Step | undefined {
   const { wanted, now } = ctx;
   const holding = wanted.filter((m) => (m.rec.sequence ?? 0) > 0);
 
-  // The automatic policy is only for data loss: every member empty while the mark says there was data.
-  if (request.via === 'policy' && (holding.length > 0 || (ctx.highestSequence ?? 0) === 0)) return undefined;
-
   // A member already restored from this backup: seed it, from the sequence its restored data reports.
   const restored = wanted.find((m) => m.rec.restoredFrom === request.backup);
+
+  // The automatic policy is only for data loss: every member empty while the mark says there was data.
+  if (restored === undefined && request.via === 'policy' && (holding.length > 0 || (ctx.highestSequence ?? 0) === 0)) return undefined;
+
   if (restored !== undefined) {
     if (restored.rec.sequence === undefined) {
       return {
