@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the pinned local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl, kwok) from Go modules, once: the binaries are cached under a folder keyed by the versions and
-# the module files, and a later run reuses them. Prints the bin folder on the last line of stdout.
+# kubectl, kwok, and versitygw, its S3 server) from Go modules, once: the binaries are cached under a folder
+# keyed by the versions and the module files, and a later run reuses them. Prints the bin folder on the last
+# line of stdout. Exits with status 3 when only versitygw could not be built.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,8 +11,10 @@ modules=$here/modules
 source "$here/versions.env"
 
 cache_root=${RSS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rss-operator}
-# The control plane's own modules only: helm (modules/helm, built by build-helm.sh) has its own cache key.
-key=$(cat "$here/versions.env" "$modules"/{etcd,kubernetes,kwok}/go.mod "$modules"/{etcd,kubernetes,kwok}/go.sum | sha256sum | cut -c1-12)
+# The control plane's own modules only: helm (modules/helm, built by build-helm.sh) and versitygw
+# (modules/versitygw and its lines in versions.env, built by build-versitygw.sh) have their own cache keys,
+# so that pinning another release of either does not rebuild Kubernetes.
+key=$({ grep -iv versitygw "$here/versions.env"; cat "$modules"/{etcd,kubernetes,kwok}/go.mod "$modules"/{etcd,kubernetes,kwok}/go.sum; } | sha256sum | cut -c1-12)
 bin=$cache_root/controlplane/k8s-$KUBERNETES_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-$key/bin
 mkdir -p "$bin"
 
@@ -82,5 +85,16 @@ rmdir "$bin.partial" 2>/dev/null || true
 # builds everything once. The control plane does not need it: a failure is reported and the helm test,
 # which runs build-helm.sh again, fails with the reason.
 bash "$here/build-helm.sh" >/dev/null || log "helm could not be built (see above); the control plane does not need it, the chart's tests do."
+
+# versitygw is cached in its own folder (build-versitygw.sh); the bin folder links to the build of the
+# pinned release, and the link follows when the pin changes.
+versitygw=$(bash "$here/build-versitygw.sh" | tail -n 1) || versitygw=
+if [ ! -x "$versitygw" ]; then
+  log "versitygw (the local S3 server) could not be built; see the messages above."
+  exit 3
+fi
+if need versitygw || [ "$(readlink "$bin/versitygw")" != "$versitygw" ]; then
+  ln -sfn "$versitygw" "$bin/versitygw"
+fi
 
 echo "$bin"

@@ -1,11 +1,11 @@
 // controlplane up | status | down | env — the local Kubernetes control plane for the demo and the tests.
-import { down, isUp, kubectl, paths, status, up, ControlPlaneError } from './localcluster.ts';
+import { down, isUp, kubectl, objectStore, paths, status, up, ControlPlaneError } from './localcluster.ts';
 
 const usage = `usage: npm run controlplane -- <command>
   up       build (first time only) and start the local control plane; prints how to use it
-  status   show each component and the nodes
+  status   show each component, the S3 endpoint and the nodes
   down     stop everything and remove the local cluster's state
-  env      print the shell exports for kubectl (eval "$(npm run -s controlplane -- env)")`;
+  env      print the shell exports for kubectl and the S3 server (eval "$(npm run -s controlplane -- env)")`;
 
 async function main(command: string | undefined): Promise<number> {
   switch (command) {
@@ -14,12 +14,15 @@ async function main(command: string | undefined): Promise<number> {
       console.log(result.reused ? 'The local control plane is already running.' : `The local control plane started in ${result.seconds.toFixed(1)} s.`);
       console.log(kubectl(result.bin, ['get', 'nodes']).trimEnd());
       console.log(`\nUse it with:\n  export KUBECONFIG=${result.kubeconfig} PATH=${result.bin}:$PATH\n  kubectl get nodes`);
+      const store = objectStore();
+      if (store) console.log(`\nS3 server (versitygw): ${store.endpoint}, region ${store.region}; credentials: npm run -s controlplane -- env`);
       return 0;
     }
     case 'status': {
       const s = status();
       for (const c of s.components) console.log(`${c.name.padEnd(24)} ${c.running ? `running (pid ${c.pid})` : 'stopped'}`);
       if (s.ports) console.log(`apiserver                https://127.0.0.1:${s.ports.apiserver}`);
+      if (s.objectStore) console.log(`s3 endpoint              ${s.objectStore.endpoint} (region ${s.objectStore.region}, buckets in ${s.objectStore.dir})`);
       console.log(`kubeconfig               ${s.kubeconfig}`);
       if (s.bin && isUp()) console.log('\n' + kubectl(s.bin, ['get', 'nodes']).trimEnd());
       return isUp() ? 0 : 1;
@@ -35,6 +38,22 @@ async function main(command: string | undefined): Promise<number> {
         return 1;
       }
       console.log(`export KUBECONFIG=${paths().kubeconfig}\nexport PATH=${s.bin}:$PATH`);
+      const store = s.objectStore;
+      if (store) {
+        // RSS_S3_* for this project's scripts; AWS_* so that the aws CLI and SDKs reach the local server as is.
+        console.log(
+          [
+            `export RSS_S3_ENDPOINT=${store.endpoint}`,
+            `export RSS_S3_REGION=${store.region}`,
+            `export RSS_S3_ACCESS_KEY_ID=${store.accessKeyId}`,
+            `export RSS_S3_SECRET_ACCESS_KEY=${store.secretAccessKey}`,
+            `export AWS_ENDPOINT_URL_S3=${store.endpoint}`,
+            `export AWS_REGION=${store.region}`,
+            `export AWS_ACCESS_KEY_ID=${store.accessKeyId}`,
+            `export AWS_SECRET_ACCESS_KEY=${store.secretAccessKey}`,
+          ].join('\n'),
+        );
+      }
       return 0;
     }
     default:

@@ -1,7 +1,9 @@
 // The local control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (the
 // kubelet of a few fake nodes) on loopback, plus the exec agent that gives each pod its own working
-// directory. Used by the `controlplane` CLI, the demo and the end-to-end tests.
+// directory and versitygw, an S3 server over a local folder (objectStore()) for backups. Used by the
+// `controlplane` CLI, the demo and the end-to-end tests.
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -23,6 +25,18 @@ interface Ports {
   etcdPeer: number;
   apiserver: number;
   kwok: number;
+  s3: number;
+}
+
+/** The local S3 server: where it listens, the root credentials it accepts, the folder it keeps buckets in. */
+export interface ObjectStore {
+  /** http://127.0.0.1:<port>; clients address buckets in the path (forcePathStyle), not as host names. */
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** A bucket is a subfolder of it and an object a file below that (versitygw's posix backend). */
+  dir: string;
 }
 
 interface StateFile {
@@ -30,11 +44,16 @@ interface StateFile {
   ports: Ports;
   pids: Record<string, number>;
   startedAt: string;
+  /** Absent in the state of a control plane started before it had an S3 server. */
+  objectStore?: ObjectStore;
 }
 
 /** Components in start order; stopped in reverse. */
-const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'exec-agent'] as const;
+const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'exec-agent', 's3'] as const;
 type Component = (typeof COMPONENTS)[number];
+/** The program behind a component whose name does not say it, for error messages. */
+const PROGRAMS: Partial<Record<Component, string>> = { s3: 'versitygw' };
+const S3_REGION = 'us-east-1';
 
 export const NODE_COUNT = Number(process.env.RSS_LOCAL_NODES ?? 6);
 /** kwok hands pod IPs out of this loopback range; nothing ever connects to them. */
@@ -69,11 +88,16 @@ export class ControlPlaneError extends Error {
 /** Builds the binaries if needed (cached by version) and returns their folder. */
 export function build(): string {
   const result = spawnSync('bash', [join(controlplaneDir, 'build.sh')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  // build.sh's status 3: everything but versitygw was built.
+  if (result.status === 3) {
+    throw new ControlPlaneError('s3', 'versitygw could not be built by controlplane/build-versitygw.sh; its messages are above');
+  }
   if (result.status !== 0) {
     throw new ControlPlaneError('build', `controlplane/build.sh failed (exit ${result.status ?? result.signal}); its messages are above`);
   }
   const bin = result.stdout.trim().split('\n').pop() ?? '';
   if (!existsSync(join(bin, 'kube-apiserver'))) throw new ControlPlaneError('build', `no kube-apiserver in ${bin}`);
+  if (!existsSync(join(bin, 'versitygw'))) throw new ControlPlaneError('s3', `no versitygw in ${bin} (controlplane/build.sh links it there)`);
   return bin;
 }
 
@@ -185,10 +209,11 @@ function logTail(name: string, lines = 15): string {
   }
 }
 
-async function waitFor(name: string, pid: number, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+async function waitFor(name: Component, pid: number, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const program = PROGRAMS[name] ? `${PROGRAMS[name]} ` : '';
   while (Date.now() < deadline) {
-    if (!alive(pid)) throw new ControlPlaneError(name, `exited during start-up. Last lines of ${join(paths().logs, name + '.log')}:\n${logTail(name)}`);
+    if (!alive(pid)) throw new ControlPlaneError(name, `${program}exited during start-up. Last lines of ${join(paths().logs, name + '.log')}:\n${logTail(name)}`);
     try {
       if (await check()) return;
     } catch {
@@ -196,7 +221,7 @@ async function waitFor(name: string, pid: number, check: () => boolean | Promise
     }
     await sleep(250);
   }
-  throw new ControlPlaneError(name, `not ready after ${timeoutMs / 1000} s. Last lines of its log:\n${logTail(name)}`);
+  throw new ControlPlaneError(name, `${program}not ready after ${timeoutMs / 1000} s. Last lines of its log:\n${logTail(name)}`);
 }
 
 export function kubectl(bin: string, args: string[], input?: string): string {
@@ -238,6 +263,14 @@ spec: {}
   return nodes.join('---\n');
 }
 
+// Random credentials in the shape of AWS keys (20 and 40 characters), new for every cluster; letters and
+// digits only, so that they need no quoting in a shell.
+const KEY_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+function randomKey(length: number, alphabet: string): string {
+  return [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
 export interface UpResult {
   kubeconfig: string;
   bin: string;
@@ -268,10 +301,19 @@ export async function up(): Promise<UpResult> {
   mkdirSync(p.state, { recursive: true });
   const pki = join(p.state, 'pki');
   ensurePki(pki);
-  const ports: Ports = { etcdClient: await freePort(), etcdPeer: await freePort(), apiserver: await freePort(), kwok: await freePort() };
+  const ports: Ports = { etcdClient: await freePort(), etcdPeer: await freePort(), apiserver: await freePort(), kwok: await freePort(), s3: await freePort() };
   writeKubeconfig(p.kubeconfig, pki, ports.apiserver);
+  const store: ObjectStore = {
+    endpoint: `http://127.0.0.1:${ports.s3}`,
+    region: S3_REGION,
+    accessKeyId: randomKey(20, KEY_ID_ALPHABET),
+    secretAccessKey: randomKey(40, SECRET_ALPHABET),
+    dir: join(p.state, 's3'),
+  };
   const pids: Record<string, number> = {};
-  const save = () => writeFileSync(join(p.state, 'state.json'), JSON.stringify({ bin, ports, pids, startedAt: new Date().toISOString() } satisfies StateFile, null, 2));
+  // 0600: the state holds the S3 secret.
+  const save = () =>
+    writeFileSync(join(p.state, 'state.json'), JSON.stringify({ bin, ports, pids, startedAt: new Date().toISOString(), objectStore: store } satisfies StateFile, null, 2), { mode: 0o600 });
   const probe = (args: string[]) => () => {
     const r = spawnSync(join(bin, 'kubectl'), ['--kubeconfig', p.kubeconfig, ...args], { encoding: 'utf8' });
     return r.status === 0;
@@ -336,6 +378,23 @@ export async function up(): Promise<UpResult> {
     await waitFor('kube-controller-manager', pids['kube-controller-manager'], probe(['get', 'serviceaccount', 'default', '-n', 'default']), 60_000);
     await waitFor('exec-agent', pids['exec-agent'], () => existsSync(join(p.state, 'exec-agent.ready')), 30_000);
     if (!alive(pids['kube-scheduler'])) throw new ControlPlaneError('kube-scheduler', `exited during start-up:\n${logTail('kube-scheduler')}`);
+
+    // Without an IAM folder versitygw serves the root account alone, which is all the tests and the demo
+    // need. The credentials go in its environment rather than its arguments, out of the process list.
+    mkdirSync(store.dir, { recursive: true });
+    pids.s3 = startProcess(
+      's3',
+      join(bin, 'versitygw'),
+      ['--port', `127.0.0.1:${ports.s3}`, '--region', store.region, '--quiet', 'posix', store.dir],
+      { ...process.env, ROOT_ACCESS_KEY_ID: store.accessKeyId, ROOT_SECRET_ACCESS_KEY: store.secretAccessKey },
+    );
+    save();
+    // Any answer from versitygw (an unsigned request gets 403 AccessDenied) means it is serving.
+    await waitFor('s3', pids.s3, async () => {
+      const response = await fetch(`${store.endpoint}/`, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      return response.headers.get('server') === 'VERSITYGW';
+    }, 30_000);
   } catch (error) {
     await down({ keepState: true });
     throw error;
@@ -392,12 +451,19 @@ export interface ComponentStatus {
   running: boolean;
 }
 
-export function status(): { components: ComponentStatus[]; kubeconfig: string; ports?: Ports; bin?: string } {
+export function status(): { components: ComponentStatus[]; kubeconfig: string; ports?: Ports; bin?: string; objectStore?: ObjectStore } {
   const state = readState();
   return {
     components: COMPONENTS.map((name) => ({ name, pid: state?.pids[name], running: alive(state?.pids[name]) })),
     kubeconfig: paths().kubeconfig,
     ports: state?.ports,
     bin: state?.bin,
+    objectStore: state?.objectStore,
   };
+}
+
+/** The running local S3 server (endpoint, region, root credentials, its folder); undefined when it is not running. */
+export function objectStore(): ObjectStore | undefined {
+  const state = readState();
+  return state?.objectStore && alive(state.pids.s3) ? state.objectStore : undefined;
 }
