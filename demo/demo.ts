@@ -34,8 +34,8 @@ async function main(): Promise<void> {
   console.log(k(['get', 'nodes']).trimEnd());
 
   step('Installing the ReplicatedStatefulSet CRD');
-  k(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'deploy', 'crd.yaml')]);
-  k(['wait', '--for=condition=Established', '--timeout=30s', 'crd/replicatedstatefulsets.clusterlabs.org']);
+  for (const file of ['crd.yaml', 'crd-backup.yaml']) k(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'deploy', file)]);
+  k(['wait', '--for=condition=Established', '--timeout=30s', 'crd/replicatedstatefulsets.clusterlabs.org', 'crd/backups.clusterlabs.org', 'crd/backupschedules.clusterlabs.org']);
   k(['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NAMESPACE}\n`);
 
   step(`Running the operator (watching namespace ${NAMESPACE})`);

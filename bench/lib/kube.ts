@@ -31,8 +31,8 @@ export async function connect(): Promise<Cluster> {
   const c = localClusterClient(result.kubeconfig, result.bin, { maxBuffer: 256 * 1024 * 1024, timeout: 60_000 });
   const server = c.kubeConfig.getCurrentCluster()?.server ?? '';
   if (!/^https:\/\/127\.0\.0\.1:\d+$/.test(server)) throw new Error(`the local control plane's API server is not on 127.0.0.1 (${server}); the benchmark talks only to 127.0.0.1`);
-  c.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'deploy', 'crd.yaml')]);
-  c.kubectl(['wait', '--for=condition=Established', '--timeout=30s', `crd/${PLURAL}.${GROUP}`]);
+  for (const file of ['crd.yaml', 'crd-backup.yaml']) c.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'deploy', file)]);
+  c.kubectl(['wait', '--for=condition=Established', '--timeout=30s', `crd/${PLURAL}.${GROUP}`, `crd/backups.${GROUP}`, `crd/backupschedules.${GROUP}`]);
   cached = c;
   return cached;
 }

@@ -9,10 +9,10 @@
 import type { CoreV1Api, CustomObjectsApi, V1Pod } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { resolveBackupSpec, type ResolvedS3Storage } from '../api/backup-spec.ts';
+import { resolveBackupSpec, type ResolvedBackupSpec, type ResolvedS3Storage } from '../api/backup-spec.ts';
 import type { Backup, BackupManifest, BackupStatus } from '../api/backup-types.ts';
 import { BACKUP_KIND, BACKUP_PLURAL, FIELD_MANAGER, FINALIZER_BACKUP_OBJECTS, GROUP, LABEL_BACKUP_CLUSTER, VERSION, ordinalOf } from '../api/names.ts';
-import { resolveSpec } from '../api/spec.ts';
+import { resolveSpec, type ResolvedSpec } from '../api/spec.ts';
 import type { ReplicatedStatefulSet } from '../api/types.ts';
 import { readStorageAccess } from '../backup/access.ts';
 import { ObjectStore, StorageError, type StorageAccess } from '../backup/object-store.ts';
@@ -62,6 +62,11 @@ export class BackupController {
   private readonly d: BackupControllerDeps;
   /** Backups this process is running, by "namespace/name"; and by "namespace/cluster". */
   private readonly running = new Set<string>();
+  /**
+   * Backups this process started (by UID): once ended, the cache may still show them Running for a moment
+   * (the final status write not seen yet), which must not be read as a run lost to a restart.
+   */
+  private readonly startedHere = new Set<string>();
   private readonly runningForCluster = new Map<string, string>();
 
   constructor(deps: BackupControllerDeps) {
@@ -75,9 +80,10 @@ export class BackupController {
       await this.finalize(backup);
       return {};
     }
+    if (!backup.metadata.uid) return {};
     const phase = backup.status?.phase;
     if (phase === 'Completed' || phase === 'Failed') return {};
-    if (this.running.has(`${namespace}/${name}`)) return {};
+    if (this.running.has(`${namespace}/${name}`) || this.startedHere.has(backup.metadata.uid ?? '')) return {};
     if (phase === 'Running') {
       // Running in status but not here: the process that ran it is gone, and its stream with it.
       await this.fail(backup, 'the operator restarted while this backup ran; its stream was lost (a partial upload is never completed)', await this.tryDelete(backup));
@@ -118,20 +124,42 @@ export class BackupController {
     const choice = chooseBackupMember(candidates, spec.target ?? cluster.backup.target);
     if ('wait' in choice) return await this.pending(backup, choice.wait);
 
-    let store: ObjectStore;
-    try {
-      store = await this.d.openStore(namespace, cluster.backup.storage);
-      await store.check();
-    } catch (error) {
-      return await this.fail(backup, error instanceof StorageError ? error.message : `storage: ${describeError(error)}`);
-    }
-
-    const pod = pods.get(choice.member)!;
-    const key = store.keyFor(namespace, spec.cluster, name);
-    const startedAt = new Date();
+    // The cluster is this backup's from here on: another Backup of it reconciled meanwhile waits.
     this.running.add(`${namespace}/${name}`);
     this.runningForCluster.set(clusterKey, name);
+    if (backup.metadata.uid) this.startedHere.add(backup.metadata.uid);
+    let store: ObjectStore | undefined;
     try {
+      try {
+        store = await this.d.openStore(namespace, cluster.backup.storage);
+        await store.check();
+      } catch (error) {
+        return await this.fail(backup, error instanceof StorageError ? error.message : `storage: ${describeError(error)}`);
+      }
+      return await this.run(backup, name, spec, cluster, choice, pods.get(choice.member)!, store, clusterKey);
+    } finally {
+      this.running.delete(`${namespace}/${name}`);
+      if (this.runningForCluster.get(clusterKey) === name) this.runningForCluster.delete(clusterKey);
+      store?.destroy();
+    }
+  }
+
+  /** Streams the backup of the chosen member into storage; the Backup ends Completed or Failed. */
+  private async run(
+    backup: Backup,
+    name: string,
+    spec: ResolvedBackupSpec,
+    cluster: ResolvedSpec,
+    choice: { member: string; role: 'primary' | 'secondary' },
+    pod: V1Pod,
+    store: ObjectStore,
+    clusterKey: string,
+  ): Promise<{ requeueAfterMs?: number }> {
+    const namespace = backup.metadata.namespace!;
+    const key = store.keyFor(namespace, spec.cluster, name);
+    const startedAt = new Date();
+    const backupCommand = cluster.commands.backup!; // checked by start()
+    {
       await this.label(backup, spec.cluster, spec.deletionPolicy === 'Delete');
       await this.patchStatus(backup, {
         phase: 'Running',
@@ -150,12 +178,14 @@ export class BackupController {
       const ended = new AbortController();
       const stopWatching = this.watchMember(namespace, spec.cluster, choice.member, pod.metadata!.uid!, choice.role, ended);
       const digest = new Digest();
+      // Its errors reach the upload (which aborts) and the outcome; an unheard 'error' would end the process.
+      digest.on('error', () => undefined);
       const upload = store.upload(key, digest, ended.signal);
       // Storage failing mid-way ends the command too: nothing would take its output.
       upload.catch((error: unknown) => ended.abort(new BackupEnded(error instanceof Error ? error.message : String(error))));
       const started = performance.now();
       const outcome = await this.d.commands.run(
-        { namespace, pod: choice.member, container, argv: cluster.commands.backup.argv, timeoutMs: cluster.commands.backup.timeoutMs },
+        { namespace, pod: choice.member, container, argv: backupCommand.argv, timeoutMs: backupCommand.timeoutMs },
         { stdout: digest, signal: ended.signal },
       );
       stopWatching();
@@ -213,10 +243,6 @@ export class BackupController {
       });
       this.event(backup, 'Normal', 'BackupCompleted', `Backup ${name} of ${spec.cluster} completed: ${formatBytes(digest.bytes)} from ${choice.member}, sequence ${sequence ?? 'unknown'}, sha256 ${manifest.sha256.slice(0, 12)}…`);
       return {};
-    } finally {
-      this.running.delete(`${namespace}/${name}`);
-      if (this.runningForCluster.get(clusterKey) === name) this.runningForCluster.delete(clusterKey);
-      store.destroy();
     }
   }
 

@@ -526,6 +526,7 @@ export class Reconciler {
     const objectKey = memory.restore?.objectKey;
     memory.restoreStartedAt ??= new Date().toISOString();
     this.event(rss, 'Normal', 'Restoring', `Restoring backup ${change.backup}${objectKey ? ` (${objectKey})` : ''} into ${member}`);
+    this.d.log.info({ rss: `${rss.metadata.namespace}/${rss.metadata.name}`, member, backup: change.backup, objectKey }, 'restoring');
     const started = performance.now();
     const outcome = objectKey === undefined
       ? { exitCode: null, timedOut: false, stdout: '', stderr: '', error: `backup ${change.backup} names no object` }

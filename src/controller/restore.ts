@@ -89,6 +89,9 @@ export async function streamRestore(
     const manifest = await store.manifest(objectKey);
     const body = await store.download(objectKey);
     const verified = new VerifiedTail(manifest.sha256, manifest.size);
+    // A mismatch errors the stream, maybe before the command reads it: the exec's stdin pump reports it in
+    // the outcome; here it must only not go unheard (an unheard 'error' ends the process).
+    verified.on('error', () => undefined);
     body.on('error', (error) => verified.destroy(error));
     body.pipe(verified);
     return await commands.run(

@@ -1,6 +1,7 @@
 // The install manifests in deploy/: the API server accepts them, the RBAC grants exactly what the operator
 // uses, and — the real proof — the operator from this repository, run with nothing but the ServiceAccount's
-// token, brings up a cluster, replaces a failed member and hands its Lease back without a "forbidden".
+// token, brings up a cluster, backs it up into S3 with the credentials of a Secret, replaces a failed member
+// and hands its Lease back without a "forbidden".
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,8 +11,11 @@ import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { Backup } from '../../src/api/backup-types.ts';
+import { API_VERSION, BACKUP_KIND, BACKUP_PLURAL, FINALIZER_BACKUP_OBJECTS, GROUP, LABEL_BACKUP_CLUSTER, VERSION } from '../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
-import { repoRoot } from '../../controlplane/localcluster.ts';
+import { objectStore, repoRoot } from '../../controlplane/localcluster.ts';
 import { cluster, testNamespace } from '../support/cluster.ts';
 import { canI as canIAs, refusals as refusalsIn, serviceAccountKubeconfig, serviceAccountUser } from '../support/serviceaccount.ts';
 import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator } from '../support/operator.ts';
@@ -64,6 +68,8 @@ test('deploy/: the API server accepts every manifest (server-side dry run), in a
   const rendered = documents(c.kubectl(['kustomize', overlay]));
   const kinds = rendered.map((d) => `${d.kind}/${d.metadata.name}`).sort();
   assert.deepEqual(kinds, [
+    'CustomResourceDefinition/backups.clusterlabs.org',
+    'CustomResourceDefinition/backupschedules.clusterlabs.org',
     'CustomResourceDefinition/replicatedstatefulsets.clusterlabs.org',
     'Deployment/rss-operator',
     `Namespace/${namespace}`,
@@ -77,7 +83,7 @@ test('deploy/: the API server accepts every manifest (server-side dry run), in a
   assert.equal(binding.subjects[0]!.namespace, namespace, 'kustomize rewrote the RoleBinding subject');
 
   const applied = c.kubectl(['apply', '--dry-run=server', '-k', overlay]);
-  assert.equal(applied.match(/\(server dry run\)/g)?.length, 7, applied);
+  assert.equal(applied.match(/\(server dry run\)/g)?.length, 9, applied);
 
   // The cluster-wide variant, rewritten as its comment says.
   const clusterWide = c.kubectl(['apply', '--dry-run=server', '-f', '-'], inNamespace(readDeploy('rbac-cluster.yaml'), namespace));
@@ -134,13 +140,25 @@ test('RBAC: the ServiceAccount may do everything the operator does, and not more
   const ns = ['-n', namespace];
 
   // Every call in src/: informers, status and annotation patches, pod labels and replacement, exec,
-  // server-side apply of the StatefulSet and Service, Events, the Lease.
+  // server-side apply of the StatefulSet and Service, Events, the Lease; Backups (informer, made and pruned
+  // by schedules, label and finalizer, status), BackupSchedules (informer, status), the storage Secrets.
   const needed: string[][] = [
     ['list', 'replicatedstatefulsets.clusterlabs.org'],
     ['watch', 'replicatedstatefulsets.clusterlabs.org'],
     ['patch', 'replicatedstatefulsets.clusterlabs.org'],
     ['patch', 'replicatedstatefulsets.clusterlabs.org', '--subresource=status'],
     ['update', 'replicatedstatefulsets.clusterlabs.org', '--subresource=finalizers'],
+    ['list', 'backups.clusterlabs.org'],
+    ['watch', 'backups.clusterlabs.org'],
+    ['create', 'backups.clusterlabs.org'],
+    ['patch', 'backups.clusterlabs.org'],
+    ['delete', 'backups.clusterlabs.org'],
+    ['patch', 'backups.clusterlabs.org', '--subresource=status'],
+    ['update', 'backups.clusterlabs.org', '--subresource=finalizers'],
+    ['list', 'backupschedules.clusterlabs.org'],
+    ['watch', 'backupschedules.clusterlabs.org'],
+    ['patch', 'backupschedules.clusterlabs.org', '--subresource=status'],
+    ['get', 'secrets'],
     ['list', 'pods'],
     ['watch', 'pods'],
     ['patch', 'pods'],
@@ -172,9 +190,12 @@ test('RBAC: the ServiceAccount may do everything the operator does, and not more
     ['list', 'nodes'],
     ['list', 'namespaces'],
     ['create', 'customresourcedefinitions.apiextensions.k8s.io'],
-    // Secrets are mounted by the kubelet, never read by the operator.
-    ['get', 'secrets', ...ns],
+    // Secrets: get by name only (the storage credentials a cluster names); the kubelet mounts the rest.
     ['list', 'secrets', ...ns],
+    ['watch', 'secrets', ...ns],
+    ['create', 'secrets', ...ns],
+    ['update', 'secrets', ...ns],
+    ['get', 'secrets', '-n', 'default'],
     // Children go with the RSS through the garbage collector; the operator never deletes them itself, and
     // writes them only by server-side apply (patch), never by update.
     ['delete', 'statefulsets.apps', ...ns],
@@ -193,6 +214,12 @@ test('RBAC: the ServiceAccount may do everything the operator does, and not more
     ['update', 'replicatedstatefulsets.clusterlabs.org', ...ns],
     ['delete', 'replicatedstatefulsets.clusterlabs.org', ...ns],
     ['update', 'replicatedstatefulsets.clusterlabs.org', '--subresource=status', ...ns],
+    ['create', 'backupschedules.clusterlabs.org', ...ns],
+    ['patch', 'backupschedules.clusterlabs.org', ...ns],
+    ['delete', 'backupschedules.clusterlabs.org', ...ns],
+    ['update', 'backups.clusterlabs.org', ...ns],
+    ['update', 'backups.clusterlabs.org', '--subresource=status', ...ns],
+    ['list', 'backups.clusterlabs.org', '--all-namespaces'],
     // Only its own Lease; and no RBAC of its own to widen.
     ['update', 'leases.coordination.k8s.io/someone-else', ...ns],
     ['delete', 'leases.coordination.k8s.io/rss-operator', ...ns],
@@ -205,12 +232,12 @@ test('RBAC: the ServiceAccount may do everything the operator does, and not more
   assert.deepEqual(granted, [], 'denied');
 });
 
-test('RBAC is enough for the real thing: the operator, as the ServiceAccount, runs a cluster, replaces a failed member, releases its Lease', async (t) => {
+test('RBAC is enough for the real thing: the operator, as the ServiceAccount, runs a cluster, backs it up, replaces a failed member, releases its Lease', async (t) => {
   const c = cluster();
   const namespace = await testNamespace(t, 'deploy-run');
   c.kubectl(['apply', '-f', '-'], inNamespace(readDeploy('rbac.yaml'), namespace));
   const kubeconfig = serviceAccountKubeconfig(t, namespace, 'rss-operator');
-  // The kubeconfig really is the ServiceAccount: it cannot read Secrets.
+  // The kubeconfig really is the ServiceAccount: it cannot list Secrets.
   assert.throws(() => c.kubectl(['--kubeconfig', kubeconfig, 'get', 'secrets', '-n', namespace]), /forbidden/i);
 
   const logs = join(repoRoot, '.cache', 'test-logs');
@@ -269,8 +296,32 @@ test('RBAC is enough for the real thing: the operator, as the ServiceAccount, ru
   };
 
   await until('the operator to lead', () => log().includes('became the leader'), 30_000);
+  // The cluster backs up into a bucket of the control plane's S3 server, with credentials from a Secret.
+  const store = objectStore();
+  assert.ok(store, 'the local control plane runs without its S3 server (component s3): see .cache/controlplane/logs/s3.log');
+  const s3 = new S3Client({ endpoint: store.endpoint, region: store.region, forcePathStyle: true, credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } });
+  const bucket = `rss-${namespace}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const objects = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
+  t.after(async () => {
+    for (const key of await objects().catch(() => [])) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+    s3.destroy();
+  });
+  await c.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'backup-storage' }, stringData: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } } });
   const manifest = loadManifest('examples/dummy/cluster.yaml');
   manifest.spec.reconcileInterval = '2s';
+  manifest.spec.pod!.commands!.backup = { command: ['rss-dummy', 'backup'] };
+  manifest.spec.backup = {
+    storage: {
+      s3: {
+        endpoint: store.endpoint,
+        bucket,
+        region: store.region,
+        credentials: { accessKeyId: { name: 'backup-storage', key: 'accessKeyId' }, secretAccessKey: { name: 'backup-storage', key: 'secretAccessKey' } },
+      },
+    },
+  };
   await createCluster(namespace, manifest);
   let rss = await clusterWhere('3 primaries', allPrimaries);
   assert.deepEqual(rss.status?.members?.primary, ['rss-example-0', 'rss-example-1', 'rss-example-2']);
@@ -280,6 +331,38 @@ test('RBAC is enough for the real thing: the operator, as the ServiceAccount, ru
     return list.items.length === 3 ? list : undefined;
   }, 30_000);
   assert.ok((await clusterEvents(namespace, 'example')).some((e) => e.reason === 'Seeded'), 'the operator recorded Events');
+  noRefusals();
+
+  // A backup: the operator gets the Secret the cluster names (secrets get), labels the Backup and adds its
+  // finalizer (backups patch), writes its progress (backups/status patch) and streams the member's backup
+  // into the bucket. Deleting it (deletionPolicy Delete) removes the objects, then the finalizer.
+  const backupRef = { group: GROUP, version: VERSION, namespace, plural: BACKUP_PLURAL, name: 'manual' };
+  t.after(() => {
+    // Should the test stop half-way, the finalizer must not hold the namespace's deletion.
+    try {
+      c.kubectl(['patch', 'backups.clusterlabs.org', 'manual', '-n', namespace, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    } catch {
+      // Gone already.
+    }
+  });
+  await c.custom.createNamespacedCustomObject({ ...backupRef, body: { apiVersion: API_VERSION, kind: BACKUP_KIND, metadata: { name: 'manual' }, spec: { cluster: 'example', deletionPolicy: 'Delete' } } });
+  let lastBackup: Backup | undefined;
+  const backup = await until('the backup to end', async () => {
+    lastBackup = (await c.custom.getNamespacedCustomObject(backupRef)) as Backup;
+    return lastBackup.status?.phase === 'Completed' || lastBackup.status?.phase === 'Failed' ? lastBackup : undefined;
+  }, 60_000).catch((error: Error) => {
+    throw new Error(`${error.message}\nlast backup: ${JSON.stringify(lastBackup?.status)}`);
+  });
+  assert.equal(backup.status?.phase, 'Completed', `the backup: ${backup.status?.message} (log: ${logFile})`);
+  assert.equal(backup.metadata.labels?.[LABEL_BACKUP_CLUSTER], 'example');
+  assert.deepEqual(backup.metadata.finalizers, [FINALIZER_BACKUP_OBJECTS]);
+  const key = backup.status!.objectKey!;
+  assert.deepEqual(await objects(), [key, `${key}.json`].sort(), 'the data object and its manifest are in the bucket');
+  await c.custom.deleteNamespacedCustomObject(backupRef);
+  await until('the Backup and its objects gone', async () => {
+    const gone = await c.custom.getNamespacedCustomObject(backupRef).then(() => false, (error: { code?: number }) => error.code === 404);
+    return gone && (await objects()).length === 0;
+  }, 30_000);
   noRefusals();
 
   // A member whose status fails and whose stop fails too: the operator deletes its pod (pods delete).

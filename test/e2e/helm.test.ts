@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import type { Backup, BackupSchedule } from '../../src/api/backup-types.ts';
+import { API_VERSION, BACKUP_KIND, BACKUP_PLURAL, BACKUP_SCHEDULE_KIND, BACKUP_SCHEDULE_PLURAL, GROUP, VERSION } from '../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { repoRoot } from '../../controlplane/localcluster.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
@@ -95,6 +97,9 @@ const deployRole = rulesOf(find(deploy('rbac.yaml'), 'Role', 'rss-operator'));
 const deployClusterRole = rulesOf(find(deploy('rbac-cluster.yaml'), 'ClusterRole', 'rss-operator'));
 const deployLeaseRole = rulesOf(find(deploy('rbac-cluster.yaml'), 'Role', 'rss-operator-leader-election'));
 const deployOperator = find(deploy('operator.yaml'), 'Deployment', 'rss-operator');
+/** The CRDs of deploy/, which the chart ships as files/crd.yaml and files/crd-backup.yaml. */
+const deployCrds = [...deploy('crd.yaml'), ...deploy('crd-backup.yaml')];
+const crdNames = ['replicatedstatefulsets.clusterlabs.org', 'backups.clusterlabs.org', 'backupschedules.clusterlabs.org'];
 
 /** The binding's subject is the chart's ServiceAccount and its roleRef the role rendered with it. */
 function assertBinding(binding: Manifest, roleKind: string, roleName: string, serviceAccount: string, namespace: string): void {
@@ -211,7 +216,7 @@ test('values that cannot work are refused by helm with the reason, before anythi
 test('each watch mode renders the objects it needs, and the API server accepts them all (server-side dry run)', async (t) => {
   const release = await testNamespace(t, 'helm-dryrun');
   const [a, b] = [await testNamespace(t, 'helm-dryrun-a'), await testNamespace(t, 'helm-dryrun-b')];
-  const common = [`CustomResourceDefinition replicatedstatefulsets.clusterlabs.org`, `Deployment ${release}/rss-operator`, `PodDisruptionBudget ${release}/rss-operator`, `Service ${release}/rss-operator-metrics`, `ServiceAccount ${release}/rss-operator`];
+  const common = [...crdNames.map((n) => `CustomResourceDefinition ${n}`), `Deployment ${release}/rss-operator`, `PodDisruptionBudget ${release}/rss-operator`, `Service ${release}/rss-operator-metrics`, `ServiceAccount ${release}/rss-operator`];
   const modes: { name: string; values: string[]; objects: string[] }[] = [
     { name: 'namespace', values: [], objects: [`Role ${release}/rss-operator`, `RoleBinding ${release}/rss-operator`] },
     {
@@ -232,18 +237,25 @@ test('each watch mode renders the objects it needs, and the API server accepts t
     assert.deepEqual(ids(docs), [...common, ...mode.objects].sort(), `objects of mode ${mode.name}`);
     dryRun(docs);
   }
-  // Without the CRD, the RBAC or the ServiceAccount, as the values say.
+  // Without the CRDs, the RBAC or the ServiceAccount, as the values say.
   const bare = render(release, ['crds.install=false', 'rbac.create=false', 'serviceAccount.create=false', 'serviceAccount.name=existing', 'metrics.service.enabled=false', 'podDisruptionBudget.enabled=false']);
   assert.deepEqual(ids(bare), [`Deployment ${release}/rss-operator`]);
   assert.equal(find(bare, 'Deployment', 'rss-operator').spec.template.spec.serviceAccountName, 'existing');
 });
 
-test('the CRD is deploy/crd.yaml, kept on uninstall', () => {
-  const crd = find(render('ops'), 'CustomResourceDefinition', 'replicatedstatefulsets.clusterlabs.org');
-  const expected = find(deploy('crd.yaml'), 'CustomResourceDefinition', 'replicatedstatefulsets.clusterlabs.org');
-  assert.deepEqual(crd.spec, expected.spec, 'the same schema, versions, names and subresources');
-  assert.equal(crd.metadata.annotations?.['helm.sh/resource-policy'], 'keep');
-  assert.equal(find(render('ops', ['crds.keep=false']), 'CustomResourceDefinition', 'replicatedstatefulsets.clusterlabs.org').metadata.annotations?.['helm.sh/resource-policy'], undefined);
+test('the CRDs are deploy/crd.yaml and deploy/crd-backup.yaml, labelled by the release, kept on uninstall', () => {
+  const rendered = render('ops');
+  const notKept = render('ops', ['crds.keep=false']);
+  assert.deepEqual(rendered.filter((d) => d.kind === 'CustomResourceDefinition').map((d) => d.metadata.name).sort(), [...crdNames].sort());
+  for (const name of crdNames) {
+    const crd = find(rendered, 'CustomResourceDefinition', name);
+    const expected = find(deployCrds, 'CustomResourceDefinition', name);
+    assert.deepEqual(crd.spec, expected.spec, `${name}: the same schema, versions, names and subresources`);
+    assert.equal(crd.metadata.labels?.['app.kubernetes.io/instance'], 'rss-operator', `${name}: the release's labels`);
+    assert.equal(crd.metadata.labels?.['app.kubernetes.io/part-of'], 'rss-operator');
+    assert.equal(crd.metadata.annotations?.['helm.sh/resource-policy'], 'keep', name);
+    assert.equal(find(notKept, 'CustomResourceDefinition', name).metadata.annotations?.['helm.sh/resource-policy'], undefined, name);
+  }
   assert.ok(!render('ops', ['crds.install=false']).some((d) => d.kind === 'CustomResourceDefinition'));
 });
 
@@ -355,13 +367,23 @@ test('cluster mode, installed: the ServiceAccount may reconcile in every namespa
     ['delete', 'pods', '-n', elsewhere],
     ['patch', 'statefulsets.apps', '-n', elsewhere],
     ['create', 'events', '-n', elsewhere],
+    ['watch', 'backups.clusterlabs.org', '--all-namespaces'],
+    ['list', 'backupschedules.clusterlabs.org', '--all-namespaces'],
+    ['create', 'backups.clusterlabs.org', '-n', elsewhere],
+    ['delete', 'backups.clusterlabs.org', '-n', elsewhere],
+    ['patch', 'backups.clusterlabs.org', '--subresource=status', '-n', elsewhere],
+    ['patch', 'backupschedules.clusterlabs.org', '--subresource=status', '-n', elsewhere],
+    // The storage credentials a cluster names, wherever it is: cluster mode reaches every namespace.
+    ['get', 'secrets', '-n', elsewhere],
     ['create', 'leases.coordination.k8s.io', '-n', namespace],
     ['update', `leases.coordination.k8s.io/${release}`, '-n', namespace],
   ];
   assert.deepEqual(allowed.filter((args) => !canI(user, args)), [], 'allowed');
   const denied = [
-    ['get', 'secrets', '-n', elsewhere],
     ['list', 'secrets', '--all-namespaces'],
+    ['watch', 'secrets', '-n', elsewhere],
+    ['create', 'backupschedules.clusterlabs.org', '-n', elsewhere],
+    ['update', 'backups.clusterlabs.org', '-n', elsewhere],
     ['create', 'leases.coordination.k8s.io', '-n', elsewhere],
     ['update', 'leases.coordination.k8s.io/someone-else', '-n', namespace],
     ['delete', 'statefulsets.apps', '-n', elsewhere],
@@ -406,6 +428,11 @@ test('helm install (a list of namespaces): the operator, with the chart\'s argum
     ['create', 'pods', '--subresource=exec', '-n', ns],
     ['patch', 'services', '-n', ns],
     ['delete', 'pods', '-n', ns],
+    ['list', 'backups.clusterlabs.org', '-n', ns],
+    ['create', 'backups.clusterlabs.org', '-n', ns],
+    ['watch', 'backupschedules.clusterlabs.org', '-n', ns],
+    ['patch', 'backupschedules.clusterlabs.org', '--subresource=status', '-n', ns],
+    ['get', 'secrets', '-n', ns],
   ]).concat([['create', 'leases.coordination.k8s.io', '-n', namespace], ['get', 'leases.coordination.k8s.io/rss-operator', '-n', namespace]]);
   assert.deepEqual(allowed.filter((args) => !canI(user, args)), [], 'allowed');
   const denied = [
@@ -413,7 +440,11 @@ test('helm install (a list of namespaces): the operator, with the chart\'s argum
     ['list', 'pods', '-n', namespace], // its own namespace is not in the list
     ['list', 'replicatedstatefulsets.clusterlabs.org', '--all-namespaces'],
     ['create', 'leases.coordination.k8s.io', '-n', first],
-    ['get', 'secrets', '-n', first],
+    ['get', 'secrets', '-n', outside],
+    ['get', 'secrets', '-n', namespace],
+    ['list', 'secrets', '-n', first],
+    ['list', 'backups.clusterlabs.org', '-n', outside],
+    ['delete', 'backupschedules.clusterlabs.org', '-n', first],
     ['delete', 'statefulsets.apps', '-n', second],
   ];
   assert.deepEqual(denied.filter((args) => canI(user, args)), [], 'denied');
@@ -437,6 +468,24 @@ test('helm install (a list of namespaces): the operator, with the chart\'s argum
   });
   assert.deepEqual(rss.status?.members?.primary, ['rss-example-0', 'rss-example-1', 'rss-example-2']);
   assert.ok((await clusterEvents(second, 'example')).some((e) => e.reason === 'Seeded'), 'the operator recorded Events');
+
+  // Backups and schedules in a watched namespace, through the chart's Role: a schedule gets its next time
+  // (backupschedules/status); a Backup of a cluster without a backup command fails and says why
+  // (backups/status). Both informers run in each watched namespace.
+  const custom = (plural: string, name: string) => ({ group: GROUP, version: VERSION, namespace: second, plural, name });
+  await c.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: second, plural: BACKUP_SCHEDULE_PLURAL, body: { apiVersion: API_VERSION, kind: BACKUP_SCHEDULE_KIND, metadata: { name: 'yearly' }, spec: { cluster: 'example', schedule: '0 0 1 1 *' } } });
+  await c.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: second, plural: BACKUP_PLURAL, body: { apiVersion: API_VERSION, kind: BACKUP_KIND, metadata: { name: 'manual' }, spec: { cluster: 'example' } } });
+  const schedule = await eventually('the BackupSchedule\'s next time in its status', async () => {
+    const found = (await c.custom.getNamespacedCustomObject(custom(BACKUP_SCHEDULE_PLURAL, 'yearly'))) as BackupSchedule;
+    return found.status?.nextScheduleTime ? found : undefined;
+  }, 30_000);
+  assert.match(schedule.status!.nextScheduleTime!, /-01-01T00:00:00Z$/);
+  const backup = await eventually('the Backup to fail', async () => {
+    const found = (await c.custom.getNamespacedCustomObject(custom(BACKUP_PLURAL, 'manual'))) as Backup;
+    return found.status?.phase === 'Failed' ? found : undefined;
+  }, 30_000);
+  assert.match(backup.status!.message!, /no backup command/);
+  noRefusals();
   const metrics = await (await fetch(`http://127.0.0.1:${await operator.port()}/metrics`)).text();
   assert.match(metrics, /^rss_operator_leader 1$/m);
   noRefusals();

@@ -85,8 +85,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/*
 The operator's rules on the watched namespaces: exactly those of deploy/rbac.yaml (less the Lease rules),
 which say why each is there. Every rule is an API call the operator makes; nothing is a wildcard. It never
-reads Secrets, never deletes StatefulSets or Services (the garbage collector does, through their
-ownerReference to the RSS) and never touches PersistentVolumeClaims.
+deletes StatefulSets or Services (the garbage collector does, through their ownerReference to the RSS) and
+never touches PersistentVolumeClaims. Of Secrets it only gets those a cluster's spec.backup.storage.s3 names
+(no list or watch); their names are the users' choice, so resourceNames cannot narrow it.
 */}}
 {{- define "rss-operator.rules" -}}
 # The RSS informer lists and watches them; patch removes the seed-override annotation once it was used.
@@ -101,6 +102,25 @@ ownerReference to the RSS) and never touches PersistentVolumeClaims.
 - apiGroups: [clusterlabs.org]
   resources: [replicatedstatefulsets/finalizers]
   verbs: [update]
+# Backups: informer; schedules create them and delete those retention drops; label and finalizer (patch).
+- apiGroups: [clusterlabs.org]
+  resources: [backups]
+  verbs: [list, watch, create, patch, delete]
+# A backup's progress and result, by merge patch of the status subresource.
+- apiGroups: [clusterlabs.org]
+  resources: [backups/status]
+  verbs: [patch]
+# As for replicatedstatefulsets/finalizers: an ownerReference to a Backup with blockOwnerDeletion.
+- apiGroups: [clusterlabs.org]
+  resources: [backups/finalizers]
+  verbs: [update]
+# BackupSchedules: informer (list, watch); they are the users' objects, only their status is written.
+- apiGroups: [clusterlabs.org]
+  resources: [backupschedules]
+  verbs: [list, watch]
+- apiGroups: [clusterlabs.org]
+  resources: [backupschedules/status]
+  verbs: [patch]
 # Member pods: informer (list, watch), role/active-member labels (patch), replacing a failed member (delete).
 - apiGroups: [""]
   resources: [pods]
@@ -116,10 +136,14 @@ ownerReference to the RSS) and never touches PersistentVolumeClaims.
 - apiGroups: [""]
   resources: [services]
   verbs: [list, watch, create, patch]
-# Events on the RSS; a repeat raises the count of the existing Event by patch.
+# Events on the RSS, Backups and BackupSchedules; a repeat raises the count of the existing Event by patch.
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
+# The Secrets named in a cluster's spec.backup.storage.s3 (credentials, ca): get, no list or watch.
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get]
 {{- end -}}
 
 {{/* The Lease's rules, in the release namespace (--lease-name is leaderElection.leaseName). */}}

@@ -1,8 +1,8 @@
-// The Helm chart's files that can drift from the rest of the repository without helm noticing: the CRD copy,
+// The Helm chart's files that can drift from the rest of the repository without helm noticing: the CRD copies,
 // the versions, and the documentation of every value (values.yaml comments, values.schema.json, README).
 // Rendering, linting and installing the chart are tested in test/e2e/helm.test.ts.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { isMap, isScalar, parse, parseDocument, type YAMLMap } from 'yaml';
 import { DURATION_PATTERN } from '../../../src/api/duration.ts';
@@ -37,8 +37,19 @@ function comments(map: YAMLMap, prefix = '', out = new Map<string, string>()): M
 }
 
 describe('charts/rss-operator', () => {
-  it('ships the CRD of deploy/, byte for byte', () => {
-    assert.ok(read('charts/rss-operator/files/crd.yaml') === read('deploy/crd.yaml'), 'charts/rss-operator/files/crd.yaml differs from deploy/crd.yaml: copy deploy/crd.yaml over it');
+  it('ships the CRDs of deploy/, byte for byte', () => {
+    for (const file of ['crd.yaml', 'crd-backup.yaml']) {
+      assert.ok(read(`charts/rss-operator/files/${file}`) === read(`deploy/${file}`), `charts/rss-operator/files/${file} differs from deploy/${file}: copy deploy/${file} over it`);
+    }
+  });
+
+  it('renders every CRD file it ships, and deploy/ installs the same files', () => {
+    const template = read('charts/rss-operator/templates/crd.yaml');
+    const shipped = readdirSync(new URL('../../../charts/rss-operator/files/', import.meta.url)).filter((f) => /^crd.*\.yaml$/.test(f)).sort();
+    assert.deepEqual(shipped, ['crd-backup.yaml', 'crd.yaml']);
+    for (const file of shipped) assert.ok(template.includes(`"files/${file}"`), `templates/crd.yaml renders files/${file}`);
+    const kustomization = parse(read('deploy/kustomization.yaml')) as { resources: string[] };
+    assert.deepEqual(kustomization.resources.filter((r) => /^crd.*\.yaml$/.test(r)).sort(), shipped, 'deploy/kustomization.yaml lists the CRD files');
   });
 
   it('is the operator\'s version: appVersion, the default image tag, deploy/operator.yaml', () => {
