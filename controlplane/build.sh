@@ -66,9 +66,39 @@ if need kube-apiserver kube-controller-manager kube-scheduler kubectl; then
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
 fi
 
-if need kwok; then
-  log "building kwok $KWOK_VERSION (first time only)…"
-  build kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
+# kwok is built from a patched copy of its module (see patch_kwok), cached in its own folder keyed by the
+# module files and this script's patch, and linked into the bin folder: a change to the patch rebuilds kwok
+# alone, not Kubernetes.
+patch_kwok() { # patch_kwok <source dir> — kwok v0.8.0 pipes an exec's stdin into the process and never
+  # closes the pipe, so a command reading its stdin to the end (a restore) never sees EOF; close it.
+  local f=$1/pkg/utils/exec/exec.go
+  grep -q '_, _ = io.Copy(inPipe, opt.In)$' "$f" || { log "kwok's pkg/utils/exec/exec.go is not as expected: the stdin patch in controlplane/build.sh needs updating for kwok $KWOK_VERSION"; exit 1; }
+  sed -i 's/_, _ = io.Copy(inPipe, opt.In)$/_, _ = io.Copy(inPipe, opt.In)\n\t\t\t\t_ = inPipe.Close()/' "$f"
+}
+kwok_key=$({ echo "$KWOK_VERSION"; cat "$modules"/kwok/go.mod "$modules"/kwok/go.sum; declare -f patch_kwok; } | sha256sum | cut -c1-12)
+kwok_bin=$cache_root/kwok/kwok-$KWOK_VERSION-$kwok_key/bin
+if [ ! -x "$kwok_bin/kwok" ]; then
+  log "building kwok $KWOK_VERSION, patched (first time only)…"
+  started=$SECONDS
+  src=$(mktemp -d)
+  kwok_src=$(cd "$modules/kwok" && go mod download -json sigs.k8s.io/kwok | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$kwok_src" ] || { log "could not download the kwok module"; exit 1; }
+  cp -r "$kwok_src" "$src/kwok" && chmod -R u+w "$src/kwok"
+  patch_kwok "$src/kwok"
+  cp -r "$modules/kwok" "$src/build"
+  (cd "$src/build" && go mod edit -replace "sigs.k8s.io/kwok=$src/kwok")
+  mkdir -p "$kwok_bin.partial"
+  if ! (cd "$src/build" && GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" -o "$kwok_bin.partial/" sigs.k8s.io/kwok/cmd/kwok) >&2; then
+    log "building kwok failed; see the messages above"
+    exit 1
+  fi
+  mkdir -p "$kwok_bin" && mv "$kwok_bin.partial/kwok" "$kwok_bin/" && rmdir "$kwok_bin.partial"
+  rm -rf "$src"
+  log "  kwok built in $((SECONDS - started)) s"
+fi
+if [ "$(readlink "$bin/kwok")" != "$kwok_bin/kwok" ]; then
+  rm -f "$bin/kwok"
+  ln -s "$kwok_bin/kwok" "$bin/kwok"
 fi
 
 # kwok's Exec resource (how a pod's exec becomes a local process) is a CRD shipped in the kwok module.
