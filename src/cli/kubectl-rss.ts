@@ -27,30 +27,31 @@ Usage:
   kubectl rss restart [<cluster>] <pod>        stop the member cleanly; it rejoins
   kubectl rss pause <cluster>                  take no action on the application
   kubectl rss resume <cluster>                 undo pause (spec.paused, if set, still applies)
-  kubectl rss backup <cluster> [--name NAME] [--target primary|prefer-secondary] [--wait [--timeout D]]
-                                               back the cluster up now (creates a Backup); --wait follows
-                                               it until it completes (exit 0) or fails (exit 1)
+  kubectl rss backup <cluster> [--name NAME] [--target T] [--wait [--timeout D]]
+                                               take a backup now (creates a Backup); --wait
+                                               follows it until it completes (exit 0) or fails
   kubectl rss backups <cluster> [-o json|yaml]
                                                the cluster's backups, newest first
   kubectl rss restore <cluster> [--backup NAME]
-                                               restore a completed backup (default: the newest) into the
-                                               cluster; only done with no primary running and every
-                                               member empty
+                                               restore a completed backup (default: the newest);
+                                               only into a cluster with no primary running and
+                                               every member empty
 
   <cluster> is the ReplicatedStatefulSet's name; without it, it is found from the pod's app label.
-  Each operation but backup is an annotation on the ReplicatedStatefulSet (rss.clusterlabs.org/...)
-  that the operator acts on.
+  seed, fence, unfence, restart, pause, resume and restore each set an annotation on the
+  ReplicatedStatefulSet (rss.clusterlabs.org/...) that the operator acts on; backup creates a Backup
+  resource (clusterlabs.org/v1alpha1) that the operator carries out.
 
 Flags:
   -n, --namespace NS     namespace (default: the kubeconfig context's, else "default")
       --kubeconfig FILE  kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
       --context NAME     kubeconfig context
-  -o, --output FORMAT    status and backups: json or yaml (fields documented in src/cli/status-view.ts
-                         and src/cli/backups.ts)
+  -o, --output FORMAT    status and backups: json or yaml (fields documented in
+                         src/cli/status-view.ts and src/cli/backups.ts)
       --name NAME        backup: the Backup's name (default: <cluster>-<UTC yyyymmddhhmmss>)
-      --target TARGET    backup: primary, or prefer-secondary (default: the cluster's spec.backup.target)
+      --target T         backup: primary or prefer-secondary (default: spec.backup.target)
       --wait             backup: print each change until the backup ends
-      --timeout D        backup --wait: stop waiting after D, e.g. 30m (default 1h); the backup goes on
+      --timeout D        backup --wait: give up waiting after D (default 1h); the backup goes on
       --backup NAME      restore: the Backup to restore, or "latest" (the default)
   -h, --help             this help
 `;
@@ -346,12 +347,12 @@ class MissingBackupCrd extends CliError {
   }
 }
 
-/** The value, or undefined after printing why it could not be read (a missing CRD quietly, unless `loud`). */
+/** The value, or undefined when it cannot be read (saying why when `loud`). */
 async function optional<T>(read: Promise<T>, loud: boolean, io: Io): Promise<T | undefined> {
   try {
     return await read;
   } catch (error) {
-    if (loud || !(error instanceof MissingBackupCrd)) io.err(`warning: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (loud) io.err(`warning: ${error instanceof Error ? error.message : String(error)}\n`);
     return undefined;
   }
 }
@@ -401,8 +402,9 @@ async function status(clients: Clients, options: Options, io: Io): Promise<numbe
   } catch {
     // Events are a bonus: without the right to list them, the status is still complete.
   }
-  // Backups too; a missing backup CRD is only worth a warning for a cluster that uses backups.
-  const usesBackups = rss.spec?.backup !== undefined || rss.spec?.bootstrap !== undefined || (rss.status?.restore ?? undefined) !== undefined;
+  // Backups too. Not being able to list them (no backup CRD, no right to) is only worth a warning for a
+  // cluster that uses backups: for the others, the status is complete without them.
+  const usesBackups = rss.spec?.backup !== undefined || rss.spec?.bootstrap !== undefined || Boolean(rss.status?.restore);
   const [backups, schedules] = await Promise.all([optional(listBackups(clients), usesBackups, io), optional(listSchedules(clients), usesBackups, io)]);
   const view = buildStatusView({ rss, pods, events, ...(backups !== undefined ? { backups } : {}), ...(schedules !== undefined ? { schedules } : {}) });
   if (options.output === 'text') io.out(renderStatusText(view, io.now()));

@@ -595,9 +595,10 @@ function showBackups(view: StatusView): boolean {
 }
 
 function restoreText(r: NonNullable<StatusView['restore']>, now: Date): string {
-  const into = r.member === null ? '' : ` into ${r.member}`;
   const when = r.completedAt !== null ? `, ${ago(r.completedAt, now)}` : r.startedAt !== null ? `, started ${ago(r.startedAt, now)}` : '';
-  return `${r.phase}: backup ${r.backup}${into} (requested by ${r.requestedBy}${when})${r.message === null ? '' : `: ${r.message}`}`;
+  // The operator's messages mostly name the backup (and the member) already: say it only when they do not.
+  const what = r.message !== null && r.message.includes(r.backup) ? '' : `backup ${r.backup}${r.member === null ? '' : ` into ${r.member}`}, `;
+  return `${r.phase} (${what}requested by ${r.requestedBy}${when})${r.message === null ? '' : `: ${r.message}`}`;
 }
 
 function renderBackups(view: StatusView, now: Date): string[] {

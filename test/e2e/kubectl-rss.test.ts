@@ -1,7 +1,9 @@
 // The kubectl plugin, run as a user runs it: `kubectl rss …` with the control plane's own kubectl, which
 // finds bin/kubectl-rss on PATH. Its status output for a healthy, a degraded and a bootstrapping cluster
 // (run by the real operator with the dummy application) is compared with golden files once what varies
-// from run to run is normalised; its errors and the annotations it writes are checked.
+// from run to run is normalised; its errors and the annotations it writes are checked. Its backup
+// commands are run without an operator (the test writes the Backup's status) and with one, backing up
+// into the control plane's S3 server.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,8 +11,24 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
-import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_SEED_OVERRIDE, GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { objectStore } from '../../controlplane/localcluster.ts';
+import type { Backup } from '../../src/api/backup-types.ts';
+import {
+  ANNOTATION_FENCED,
+  ANNOTATION_PAUSED,
+  ANNOTATION_RESTART,
+  ANNOTATION_RESTORE,
+  ANNOTATION_SEED_OVERRIDE,
+  BACKUP_PLURAL,
+  GROUP,
+  LABEL_BACKUP_CLUSTER,
+  PLURAL,
+  VERSION,
+} from '../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
+import type { BackupsView } from '../../src/cli/backups.ts';
 import { table } from '../../src/cli/format.ts';
 import type { StatusView } from '../../src/cli/status-view.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
@@ -266,4 +284,143 @@ test('kubectl rss: status of healthy, degraded and bootstrapping clusters; error
     assert.equal(after.spec.paused, true);
     assert.equal(after.metadata.annotations?.[ANNOTATION_PAUSED], undefined, 'the annotation it set is removed');
   });
+});
+
+test('kubectl rss: backup, backups, restore, and the Backups part of status (no operator: the test plays its part)', async (t) => {
+  const c = cluster();
+  const namespace = await testNamespace(t, 'kubectl-rss-backup');
+  // Storage that is never reached: no operator runs, so nothing is backed up; only the resources matter.
+  await createCluster(namespace, example('stored', (r) => {
+    r.spec.backup = {
+      storage: { s3: { endpoint: 'http://127.0.0.1:9', bucket: 'none', credentials: { accessKeyId: { name: 's3', key: 'id' }, secretAccessKey: { name: 's3', key: 'secret' } } } },
+    };
+    r.spec.pod.commands.backup = { command: ['rss-dummy', 'backup'] };
+    r.spec.pod.commands.restore = { command: ['rss-dummy', 'restore'] };
+  }));
+  await createCluster(namespace, example('plain'));
+  const rss = (...args: string[]) => kubectlRss([...args, '-n', namespace]);
+  const readBackup = async (name: string) =>
+    (await c.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: BACKUP_PLURAL, name })) as Backup;
+
+  let r = rss('backup', 'stored', '--name', 'stored-manual', '--target', 'primary');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `backup stored-manual created; follow it with: kubectl rss backups stored -n ${namespace}\n`);
+  const created = await readBackup('stored-manual');
+  assert.deepEqual(created.spec, { cluster: 'stored', target: 'primary' });
+  assert.equal(created.metadata.labels?.[LABEL_BACKUP_CLUSTER], 'stored');
+
+  r = rss('backup', 'stored');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^backup stored-\d{14} created;/);
+
+  r = rss('backup', 'stored', '--name', 'stored-manual');
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, `error: Backup "stored-manual" already exists in namespace "${namespace}"; choose another name with --name\n`);
+  r = rss('backup', 'plain');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /has no backup command \(spec\.pod\.commands\.backup\)/);
+
+  // Nothing picks the Backup up: --wait says so, and gives up at its timeout.
+  r = rss('backup', 'stored', '--name', 'stored-wait', '--wait', '--timeout', '2s');
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, 'backup stored-wait created\nbackup stored-wait: created, waiting for the operator to pick it up\n');
+  assert.match(r.stderr, /^error: backup stored-wait is still Pending after 2s; it goes on without this command\./);
+
+  r = rss('backups', 'stored');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^NAME +PHASE +AGE +SIZE +MEMBER +SEQUENCE +SCHEDULE\n/);
+  assert.equal(r.stdout.trim().split('\n').length, 4, 'three backups');
+  r = rss('backups', 'plain');
+  assert.deepEqual([r.status, r.stdout, r.stderr], [0, '', `no backups of plain in namespace ${namespace}\n`]);
+
+  r = rss('restore', 'stored');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^error: no Completed backup of stored in namespace/);
+  r = rss('restore', 'stored', '--backup', 'stored-manual');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^error: Backup "stored-manual" is Pending, not Completed/);
+
+  // The operator's part: the backup completed.
+  const completedAt = new Date().toISOString();
+  await c.custom.patchNamespacedCustomObjectStatus(
+    {
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: BACKUP_PLURAL,
+      name: 'stored-manual',
+      body: { status: { phase: 'Completed', member: 'rss-stored-0', role: 'primary', sequence: 12, size: 3 * 1024 * 1024, sha256: 'ab'.repeat(32), objectKey: `backups/${namespace}/stored/stored-manual`, bucket: 'none', startedAt: completedAt, completedAt, message: 'done' } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  r = rss('backups', 'stored', '-o', 'json');
+  assert.equal(r.status, 0, r.stderr);
+  const listed = JSON.parse(r.stdout) as BackupsView;
+  assert.deepEqual(listed.backups.find((b) => b.name === 'stored-manual')?.phase, 'Completed');
+
+  r = rss('restore', 'stored');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Restore of the newest completed backup requested \(rss\.clusterlabs\.org\/restore=latest\): now stored-manual \(/);
+  assert.equal((await annotationsOf(namespace, 'stored'))[ANNOTATION_RESTORE], 'latest');
+  r = rss('restore', 'stored', '--backup', 'stored-manual');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /a restore of latest is already requested/);
+
+  r = rss('status', 'stored');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.match(r.stdout, /^Restore pending: latest \(rss\.clusterlabs\.org\/restore: /m);
+  assert.match(r.stdout, /^Backups:\n {2}Last completed: stored-manual, \S+ ago: 3\.0 MiB from rss-stored-0, sequence 12$/m);
+  assert.match(r.stdout, /^ {2}In progress: +stored-\S+ \(Pending, created \S+ ago\)$/m);
+  assert.match(r.stdout, /^ {2}All backups: +3 \(1 completed\)/m);
+  const view = JSON.parse(rss('status', 'stored', '-o', 'json').stdout) as StatusView;
+  assert.equal(view.backups.lastCompleted?.name, 'stored-manual');
+  assert.equal(view.pending.restore, 'latest');
+  assert.doesNotMatch(rss('status', 'plain').stdout, /^Backups:/m, 'a cluster without backups has no Backups part');
+});
+
+test('kubectl rss backup --wait with the operator: a backup into the local S3 server, followed to the end', async (t) => {
+  const c = cluster();
+  const s = objectStore();
+  if (s === undefined) {
+    t.skip('the local control plane runs without its S3 server (component s3)');
+    return;
+  }
+  const namespace = await testNamespace(t, 'kubectl-rss-s3');
+  const s3 = new S3Client({ endpoint: s.endpoint, region: s.region, forcePathStyle: true, credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } });
+  const bucket = `kubectl-rss-${Math.random().toString(36).slice(2, 8)}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  t.after(async () => {
+    const left = await s3.send(new ListObjectsV2Command({ Bucket: bucket })).catch(() => undefined);
+    for (const o of left?.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key })).catch(() => undefined);
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+    s3.destroy();
+  });
+  await c.core.createNamespacedSecret({ namespace, body: { metadata: { name: 's3' }, stringData: { id: s.accessKeyId, secret: s.secretAccessKey } } });
+  await createCluster(namespace, example('real', (r) => {
+    r.spec.backup = {
+      storage: { s3: { endpoint: s.endpoint, region: s.region, bucket, forcePathStyle: true, credentials: { accessKeyId: { name: 's3', key: 'id' }, secretAccessKey: { name: 's3', key: 'secret' } } } },
+    };
+    r.spec.pod.commands.backup = { command: ['rss-dummy', 'backup'] };
+    r.spec.pod.commands.restore = { command: ['rss-dummy', 'restore'] };
+  }));
+  startOperator(t, namespace);
+  await waitForCluster(namespace, 'real', '3 primaries', (rss) => rss.status?.phase === 'Running' && (rss.status?.members?.primary?.length ?? 0) === 3);
+
+  const r = kubectlRss(['backup', 'real', '--name', 'real-first', '--wait', '--timeout', '45s', '-n', namespace]);
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines[0], 'backup real-first created');
+  // A small backup may pass through Pending and Running between two reads: those lines are not certain.
+  const progress = /^backup real-first: (created, waiting for the operator to pick it up|Pending — .+|Running — streaming the backup of rss-real-\d \(primary\) into .+|Completed — .+)$/;
+  for (const line of lines.slice(1, -1)) assert.match(line, progress);
+  assert.match(lines.at(-2)!, /^backup real-first: Completed — /);
+  assert.match(lines.at(-1)!, /^backup real-first completed: \d+(\.\d)? (B|KiB) from rss-real-\d \(primary\), sequence \d+, sha256 [0-9a-f]{12}…$/);
+
+  const table = kubectlRss(['backups', 'real', '-n', namespace]);
+  assert.match(table.stdout, /^real-first +Completed +\S+ +\d+(\.\d)? (B|KiB) +rss-real-\d +\d+ +-$/m);
+  const status = kubectlRss(['status', 'real', '-n', namespace]);
+  assert.equal(status.stderr, '');
+  assert.match(status.stdout, /^Backups:\n {2}Last completed: real-first, \S+ ago: \d+(\.\d)? (B|KiB) from rss-real-\d, sequence \d+$/m);
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_SEED_OVERRIDE } from '../../../src/api/names.ts';
+import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE } from '../../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../../src/api/types.ts';
-import { CliError, addToList, annotationPatch, parseList, planAction, removeFromList, type Action } from '../../../src/cli/actions.ts';
-import { bootstrapping, healthy } from './fixtures.ts';
+import { CliError, addToList, annotationPatch, parseList, planAction, planRestore, removeFromList, type Action, type RestoreTarget } from '../../../src/cli/actions.ts';
+import { backedUp, backup, backups, bootstrapping, healthy, restoring } from './fixtures.ts';
 
 function rssWith(annotations: Record<string, string>, edit: (rss: ReplicatedStatefulSet) => void = () => undefined): ReplicatedStatefulSet {
   const rss = healthy().rss;
@@ -107,5 +107,86 @@ describe('kubectl rss: plans', () => {
     const running = planAction('seed', { rss: rssWith({}), pod: 'rss-example-2' });
     assert.match(running.messages.join('\n'), /A primary runs now \(rss-example-0, rss-example-1, rss-example-2\)/);
     rejects('seed', rssWith({ [ANNOTATION_FENCED]: 'rss-example-2' }), 'rss-example-2', /fenced members are never seeded; unfence it first/);
+  });
+});
+
+describe('kubectl rss restore: plan', () => {
+  /** The data-loss cluster, before the restore was asked for. */
+  function empty(edit: (rss: ReplicatedStatefulSet) => void = () => undefined): ReplicatedStatefulSet {
+    const rss = restoring().rss;
+    rss.metadata.annotations = {};
+    delete rss.status!.restore;
+    edit(rss);
+    return rss;
+  }
+  function refuses(target: RestoreTarget, message: RegExp): void {
+    assert.throws(() => planRestore(target), (e: unknown) => e instanceof CliError && message.test(e.message), String(message));
+  }
+
+  it('latest: the annotation "latest", naming the backup it resolves to now and what the operator will do', () => {
+    const plan = planRestore({ rss: empty(), backups: backups() });
+    assert.deepEqual(plan.annotations, { [ANNOTATION_RESTORE]: 'latest' });
+    assert.equal(plan.exitCode, 0);
+    const text = plan.messages.join('\n');
+    assert.match(text, /^Restore of the newest completed backup requested \(rss\.clusterlabs\.org\/restore=latest\): now example-nightly-20260301030000 \(completed 2026-03-01T03:01:43\.000Z, 1\.2 GiB from rss-example-2, sequence 1742\)\./);
+    assert.match(text, /only into a cluster with no running primary and every member empty \(sequence 0\)/);
+    assert.match(text, /with a primary running it removes the annotation/);
+    assert.match(text, /See kubectl rss status example -n shop\.$/m);
+    assert.doesNotMatch(text, /A primary runs now|last reported data|paused/, 'nothing stands in the way');
+    assert.deepEqual(planRestore({ rss: empty(), backups: backups(), backup: 'latest' }).annotations, { [ANNOTATION_RESTORE]: 'latest' });
+  });
+
+  it('a named backup: it must exist and be Completed', () => {
+    const plan = planRestore({ rss: empty(), backups: backups(), backup: 'example-nightly-20260228030000' });
+    assert.deepEqual(plan.annotations, { [ANNOTATION_RESTORE]: 'example-nightly-20260228030000' });
+    assert.match(plan.messages[0]!, /^Restore of backup example-nightly-20260228030000 \(completed .*, 1\.1 GiB from rss-example-2, sequence 1700\) requested \(rss\.clusterlabs\.org\/restore=example-nightly-20260228030000\)\.$/);
+    refuses({ rss: empty(), backups: backups(), backup: 'nope' }, /^Backup "nope" not found in namespace "shop" \(see kubectl rss backups example -n shop\)$/);
+    refuses({ rss: empty(), backups: backups(), backup: 'example-20260301113000' }, /^Backup "example-20260301113000" is Failed, not Completed \(backup from rss-example-1 failed: .*\): only a completed backup can be restored$/);
+    refuses({ rss: empty(), backups: backups(), backup: 'example-20260301115900' }, /is Running, not Completed/);
+    refuses({ rss: empty(), backups: backups(), backup: 'example-before-upgrade' }, /is Pending, not Completed: only a completed backup/);
+    // Another cluster's backup can be restored, and the plan says whose data it is.
+    const other = planRestore({ rss: empty(), backups: backups(), backup: 'other-20260301000000' });
+    assert.match(other.messages.join('\n'), /Backup other-20260301000000 was taken from cluster other, not example: its data is restored into example\./);
+  });
+
+  it('latest needs a completed backup of this cluster', () => {
+    const none = backups().filter((b) => b.status?.phase !== 'Completed' || b.spec.cluster !== 'example');
+    refuses({ rss: empty(), backups: none }, /^no Completed backup of example in namespace "shop" to restore \(see kubectl rss backups example -n shop\)$/);
+    refuses({ rss: empty(), backups: [] }, /^no Completed backup of example/);
+    // Completed without the object it names cannot be restored either.
+    const broken = backup('example-x', 60, { phase: 'Completed', size: 10 });
+    refuses({ rss: empty(), backups: [broken] }, /^no Completed backup of example/);
+    refuses({ rss: empty(), backups: [broken], backup: 'example-x' }, /^Backup "example-x" is Completed but names no object/);
+  });
+
+  it('refuses a cluster that cannot restore: no restore command, no storage', () => {
+    refuses({ rss: empty((r) => delete r.spec.pod.commands.restore), backups: backups() }, /has no restore command \(spec\.pod\.commands\.restore, .*would make its spec invalid$/);
+    refuses({ rss: empty((r) => delete r.spec.backup), backups: backups() }, /has no spec\.backup\.storage/);
+  });
+
+  it('a restore already requested: the same one is a no-op, another is refused with how to withdraw the first', () => {
+    const same = planRestore({ rss: empty((r) => (r.metadata.annotations = { [ANNOTATION_RESTORE]: 'latest' })), backups: backups() });
+    assert.deepEqual(same.annotations, {});
+    assert.match(same.messages.join('\n'), /already requested: nothing to change/);
+    refuses(
+      { rss: empty((r) => (r.metadata.annotations = { [ANNOTATION_RESTORE]: 'latest' })), backups: backups(), backup: 'example-nightly-20260228030000' },
+      /^a restore of latest is already requested on ReplicatedStatefulSet "example" in namespace "shop" \(rss\.clusterlabs\.org\/restore\); to ask for another, remove it first: kubectl annotate rss\/example -n shop rss\.clusterlabs\.org\/restore-$/,
+    );
+  });
+
+  it('says what stands in the way now: a running primary, members holding data, a pause', () => {
+    const running = planRestore({ rss: backedUp().rss, backups: backups() });
+    assert.deepEqual(running.annotations, { [ANNOTATION_RESTORE]: 'latest' }, 'asked for all the same: the operator decides');
+    assert.match(running.messages.join('\n'), /A primary runs now \(rss-example-0, rss-example-1, rss-example-2\): the operator will refuse this restore and remove the annotation\./);
+    const holding = planRestore({
+      rss: empty((r) => {
+        r.status!.memberStatus![1]!.sequence = 1790;
+        r.metadata.annotations = { [ANNOTATION_PAUSED]: 'true' };
+      }),
+      backups: backups(),
+    });
+    const text = holding.messages.join('\n');
+    assert.match(text, /rss-example-1 \(sequence 1790\) last reported data: the operator refuses to restore over it\./);
+    assert.match(text, /example is paused: the restore happens once it is resumed\./);
   });
 });

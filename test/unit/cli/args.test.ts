@@ -60,7 +60,51 @@ describe('kubectl rss: arguments', () => {
     fails(['status', 'example', '-n'], /^flag needs an argument: -n/);
     fails(['status', 'example', '--namespace='], /non-empty/);
     fails(['status', 'example', '-o', 'wide'], /unsupported output format "wide"/);
-    fails(['fence', 'rss-example-1', '-o', 'json'], /-o applies to status only/);
+    fails(['fence', 'rss-example-1', '-o', 'json'], /^-o applies to status and backups, not to fence$/);
+    fails(['restore', 'example', '-o', 'yaml'], /^-o applies to status and backups, not to restore$/);
+  });
+
+  it('backup: --name, --target, --wait and --timeout, each checked', () => {
+    assert.deepEqual(parseArgs(['backup', 'example']), { command: 'backup', args: ['example'], output: 'text', help: false }, 'nothing set that was not given');
+    assert.deepEqual(parseArgs(['backup', 'example', '--name', 'before-upgrade', '--target=primary', '--wait', '--timeout', '90m']), {
+      command: 'backup',
+      args: ['example'],
+      output: 'text',
+      help: false,
+      name: 'before-upgrade',
+      target: 'primary',
+      wait: true,
+      timeoutMs: 90 * 60_000,
+    });
+    assert.equal(parseArgs(['--wait', 'backup', 'example', '--target', 'prefer-secondary']).target, 'prefer-secondary');
+    assert.equal(parseArgs(['backup', 'example', '--wait']).timeoutMs, undefined, 'the default (1h) is applied when waiting');
+    fails(['backup', 'example', '--target', 'secondary'], /^unsupported --target "secondary": use primary or prefer-secondary$/);
+    fails(['backup', 'example', '--name', 'Before_Upgrade'], /^invalid --name "Before_Upgrade": a Backup name must be lower-case letters/);
+    fails(['backup', 'example', '--name', 'x'.repeat(254)], /must be at most 253 characters/);
+    fails(['backup', 'example', '--timeout', '10m'], /^--timeout applies with --wait only/);
+    fails(['backup', 'example', '--wait', '--timeout', '7d'], /^--timeout: invalid duration "7d" \(unknown unit\)/);
+    fails(['backup', 'example', '--wait', '--timeout', '0s'], /^--timeout must be longer than 0s$/);
+    fails(['backup', 'example', '--wait=yes'], /^flag --wait takes no value/);
+    fails(['backup', 'example', 'other'], /^too many arguments for backup: kubectl rss backup <cluster> \[--name NAME\] \[--target primary\|prefer-secondary\] \[--wait \[--timeout D\]\]$/);
+    fails(['backup', '-o', 'json', 'example'], /^-o applies to status and backups, not to backup$/);
+    for (const [flag, value] of [['--name', 'x'], ['--target', 'primary'], ['--wait', undefined], ['--timeout', '1m']] as const) {
+      fails(['fence', 'example', 'rss-example-1', flag, ...(value === undefined ? [] : [value])], new RegExp(`^${flag} applies to backup only, not to fence$`));
+    }
+  });
+
+  it('backups: the cluster, and -o json|yaml', () => {
+    assert.deepEqual(parseArgs(['backups', 'example', '-o', 'yaml']), { command: 'backups', args: ['example'], output: 'yaml', help: false });
+    fails(['backups'], /^backups needs the cluster name: kubectl rss backups <cluster>$/);
+    fails(['backups', 'example', '--backup', 'x'], /^--backup applies to restore only, not to backups$/);
+  });
+
+  it('restore: the cluster, and the backup by --backup (a second positional is a mistake)', () => {
+    assert.deepEqual(parseArgs(['restore', 'example']), { command: 'restore', args: ['example'], output: 'text', help: false });
+    assert.equal(parseArgs(['restore', 'example', '--backup', 'example-nightly-20260301030000']).backup, 'example-nightly-20260301030000');
+    assert.equal(parseArgs(['restore', '--backup=latest', 'example']).backup, 'latest');
+    fails(['restore', 'example', 'example-nightly-20260301030000'], /^too many arguments for restore: kubectl rss restore <cluster> \[--backup NAME\]$/);
+    fails(['restore', 'example', '--backup'], /^flag needs an argument: --backup$/);
+    fails(['restore', 'example', '--wait'], /^--wait applies to backup only, not to restore$/);
   });
 
   it('run: usage on stdout with exit 0; usage errors on stderr with exit 1, before any connection', async () => {
@@ -72,7 +116,9 @@ describe('kubectl rss: arguments', () => {
     const help = io();
     assert.equal(await run([], help.sink), 0);
     assert.equal(help.captured.out, USAGE);
-    for (const command of ['status', 'seed', 'fence', 'unfence', 'restart', 'pause', 'resume']) assert.match(USAGE, new RegExp(`kubectl rss ${command} `));
+    for (const command of ['status', 'seed', 'fence', 'unfence', 'restart', 'pause', 'resume', 'backup', 'backups', 'restore']) assert.match(USAGE, new RegExp(`kubectl rss ${command} `));
+    for (const flag of ['--name', '--target', '--wait', '--timeout', '--backup']) assert.match(USAGE, new RegExp(`^ +${flag} `, 'm'));
+    assert.ok(USAGE.split('\n').every((line) => line.length <= 101), 'usage lines fit a terminal');
 
     const bad = io();
     assert.equal(await run(['status'], bad.sink), 1);

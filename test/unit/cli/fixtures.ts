@@ -1,5 +1,7 @@
 // Clusters as the API server returns them, for the kubectl plugin's tests: the RSS (with the status the
-// operator writes), its pods and its Events. Times are relative to NOW so the rendered ages are fixed.
+// operator writes), its pods, its Events, and its Backups and BackupSchedules. Times are relative to NOW
+// so the rendered ages are fixed.
+import type { Backup, BackupSchedule, BackupStatus } from '../../../src/api/backup-types.ts';
 import type { ReplicatedStatefulSet } from '../../../src/api/types.ts';
 import type { EventLike, PodLike, StatusInput } from '../../../src/cli/status-view.ts';
 
@@ -117,6 +119,9 @@ export function healthy(): StatusInput {
       event('Normal', 'MemberJoined', 'rss-example-1 joined as primary (peers: rss-example-0.example-svc)', 3 * 86400 - 4),
       event('Normal', 'MemberJoined', 'rss-example-2 joined as primary (peers: rss-example-0.example-svc rss-example-1.example-svc)', 3 * 86400 - 5),
     ],
+    // Listed, and none of them its own: an operator with backups, a cluster without.
+    backups: [backup('other-20260301000000', 3600, undefined, { 'clusterlabs.org/cluster': 'other' }, 'other')],
+    schedules: [],
   };
 }
 
@@ -196,12 +201,15 @@ export function degraded(): StatusInput {
       event('Normal', 'MemberStopped', 'Stopped rss-example-1: failed (status exited with code 3); stopping it before it rejoins', 300),
       event('Warning', 'RolloutHalted', 'the rolling update to rss-example-6d9f8b7c5d halted at rss-example-1: status exited with code 3 after rejoining', 290),
     ],
+    backups: [],
+    schedules: [],
   };
 }
 
 /**
  * After every pod went away: the members are back and stopped, one's sequence is unknown, so the bootstrap
- * waits; a seed override is pending, and the third member's pod is still Pending.
+ * waits; a seed override is pending, and the third member's pod is still Pending. The backup CRD is not
+ * installed: no Backups or BackupSchedules were listed.
  */
 export function bootstrapping(): StatusInput {
   const rss = baseRss({ 'rss.clusterlabs.org/seed-override': 'rss-example-0' });
@@ -240,5 +248,182 @@ export function bootstrapping(): StatusInput {
       event('Warning', 'SeedFailed', 'seed failed on rss-example-0: seed exited with code 1', 60),
       event('Warning', 'SequenceUnknown', unknown, 95),
     ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Backups
+
+/** The cluster's spec.backup and backup/restore commands, as a cluster that is backed up has them. */
+function withBackups(rss: ReplicatedStatefulSet): ReplicatedStatefulSet {
+  rss.spec.backup = {
+    storage: {
+      s3: {
+        endpoint: 'http://minio.storage:9000',
+        bucket: 'rss-backups',
+        credentials: { accessKeyId: { name: 'backup-s3', key: 'id' }, secretAccessKey: { name: 'backup-s3', key: 'secret' } },
+      },
+    },
+  };
+  rss.spec.pod.commands.backup = { command: ['rss-dummy', 'backup'] };
+  rss.spec.pod.commands.restore = { command: ['rss-dummy', 'restore'] };
+  return rss;
+}
+
+const SHA = '3f2a9c0d1e2b4a5968778695a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5';
+
+/** A Backup as the API server returns it (a creation time as text, as the plugin reads raw objects). */
+export function backup(name: string, createdSecondsAgo: number, status: BackupStatus | undefined, labels: Record<string, string> = { 'clusterlabs.org/cluster': 'example' }, cluster = 'example'): Backup {
+  return {
+    apiVersion: 'clusterlabs.org/v1alpha1',
+    kind: 'Backup',
+    metadata: { name, namespace: 'shop', uid: `b-${name}`, creationTimestamp: ago(createdSecondsAgo) as unknown as Date, labels },
+    spec: { cluster },
+    ...(status !== undefined ? { status } : {}),
+  };
+}
+
+function completed(member: string, role: string, sequence: number | null, size: number, createdSecondsAgo: number, seconds: number, name: string): BackupStatus {
+  return {
+    phase: 'Completed',
+    member,
+    role,
+    sequence,
+    size,
+    sha256: SHA,
+    objectKey: `backups/shop/example/${name}`,
+    bucket: 'rss-backups',
+    startedAt: ago(createdSecondsAgo - 1),
+    completedAt: ago(createdSecondsAgo - 1 - seconds),
+    message: `from ${member} (${role}, sequence ${sequence ?? 'unknown'}) in ${seconds}.0 s`,
+  };
+}
+
+const NIGHTLY = { 'clusterlabs.org/cluster': 'example', 'clusterlabs.org/backup-schedule': 'nightly' };
+
+/**
+ * The Backups of namespace shop: two nightly ones completed, a manual one failed since, one running now,
+ * one just created by hand (no label, no status yet), and one of another cluster.
+ */
+export function backups(): Backup[] {
+  return [
+    backup('example-nightly-20260228030000', 33 * 3600, completed('rss-example-2', 'primary', 1700, 1_181_116_006, 33 * 3600, 95, 'example-nightly-20260228030000'), NIGHTLY),
+    backup('example-nightly-20260301030000', 9 * 3600, completed('rss-example-2', 'primary', 1742, 1_288_490_189, 9 * 3600, 102, 'example-nightly-20260301030000'), NIGHTLY),
+    backup('example-20260301113000', 30 * 60, {
+      phase: 'Failed',
+      member: 'rss-example-1',
+      role: 'primary',
+      startedAt: ago(30 * 60 - 1),
+      completedAt: ago(30 * 60 - 20),
+      message: 'backup from rss-example-1 failed: backup exited with code 2 (tar: /var/lib/app: file changed as we read it); nothing was kept in storage',
+    }),
+    backup('example-20260301115900', 60, {
+      phase: 'Running',
+      member: 'rss-example-1',
+      role: 'primary',
+      objectKey: 'backups/shop/example/example-20260301115900',
+      bucket: 'rss-backups',
+      startedAt: ago(58),
+      message: 'streaming the backup of rss-example-1 (primary) into backups/shop/example/example-20260301115900',
+    }),
+    backup('example-before-upgrade', 5, undefined, {}),
+    backup('other-20260301000000', 12 * 3600, completed('rss-other-0', 'primary', 99, 2048, 12 * 3600, 1, 'other-20260301000000'), { 'clusterlabs.org/cluster': 'other' }, 'other'),
+  ];
+}
+
+function schedule(name: string, cluster: string, cron: string, suspend: boolean, status: BackupSchedule['status']): BackupSchedule {
+  return {
+    apiVersion: 'clusterlabs.org/v1alpha1',
+    kind: 'BackupSchedule',
+    metadata: { name, namespace: 'shop', creationTimestamp: ago(10 * 86400) as unknown as Date },
+    spec: { cluster, schedule: cron, suspend, keep: 7 },
+    ...(status !== undefined ? { status } : {}),
+  };
+}
+
+export function schedules(): BackupSchedule[] {
+  return [
+    schedule('nightly', 'example', '0 3 * * *', false, {
+      lastScheduleTime: ago(9 * 3600),
+      lastBackup: 'example-nightly-20260301030000',
+      lastSuccessfulBackup: 'example-nightly-20260301030000',
+      nextScheduleTime: ago(-15 * 3600),
+      message: 'next backup at 2026-03-02T03:00:00Z',
+      conditions: [condition('Ready', 'True', 'Scheduled', 'next backup at 2026-03-02T03:00:00Z', 10 * 86400)],
+    }),
+    schedule('weekly-offsite', 'example', '@weekly', true, {
+      message: 'suspended',
+      conditions: [condition('Ready', 'True', 'Suspended', 'suspended', 2 * 86400)],
+    }),
+    schedule('every-minute', 'example', '*/1 * * *', false, {
+      message: 'invalid BackupSchedule: spec.schedule: expected 5 fields, got 4',
+      conditions: [condition('Ready', 'False', 'InvalidSpec', 'invalid BackupSchedule: spec.schedule: expected 5 fields, got 4', 3600)],
+    }),
+    schedule('hourly', 'other', '@hourly', false, undefined),
+  ];
+}
+
+/** The healthy cluster, backed up: nightly backups, a failed manual one, one running now, three schedules. */
+export function backedUp(): StatusInput {
+  const input = healthy();
+  withBackups(input.rss);
+  return { ...input, backups: backups(), schedules: schedules() };
+}
+
+/**
+ * After every volume was lost: the members came back empty (sequence 0), the operator refused to seed
+ * them below the high-water mark, and `kubectl rss restore` asked for the latest backup, which is being
+ * restored into the first member.
+ */
+export function restoring(): StatusInput {
+  const rss = withBackups(baseRss({ 'rss.clusterlabs.org/restore': 'latest' }));
+  rss.status = {
+    phase: 'Bootstrapping',
+    replicas: 3,
+    readyReplicas: 0,
+    primaryReplicas: 0,
+    observedGeneration: 1,
+    selector: 'app=example,rss-operator-managed=true',
+    highestSequence: 1742,
+    lastBootstrap: { pod: 'rss-example-0', sequence: 1742, time: ago(3 * 86400 - 3), override: false },
+    members: { ready: [], primary: [], secondary: [], failed: [], stopped: ['rss-example-0', 'rss-example-1', 'rss-example-2'], unready: ['rss-example-0', 'rss-example-1', 'rss-example-2'] },
+    conditions: [
+      condition('SpecValid', 'True', 'Valid', 'The spec is valid', 3 * 86400),
+      condition('Available', 'False', 'Restoring', 'restoring backup example-nightly-20260301030000 into rss-example-0 (every member is empty)', 40),
+      condition('Progressing', 'True', 'Restoring', 'restoring backup example-nightly-20260301030000 into rss-example-0 (every member is empty)', 40),
+      condition('Degraded', 'True', 'MembersNotRunning', '3 of 3 members not running: rss-example-0 (stopped), rss-example-1 (stopped), rss-example-2 (stopped)', 300),
+      condition('Bootstrapped', 'False', 'Restoring', 'restoring backup example-nightly-20260301030000 into rss-example-0 (every member is empty)', 40),
+      condition('Paused', 'False', 'NotPaused', 'the operator manages the application', 3 * 86400),
+    ],
+    memberStatus: [0, 1, 2].map((i) => ({
+      name: `rss-example-${i}`,
+      role: 'stopped' as const,
+      podUID: `00000000-0000-4000-8000-00000000000${i}`,
+      sequence: 0,
+      sequenceTime: ago(60),
+      lastStatus: 7,
+      failures: 0,
+      seedFailures: 0,
+      revision: REVISION,
+    })),
+    restore: {
+      backup: 'example-nightly-20260301030000',
+      objectKey: 'backups/shop/example/example-nightly-20260301030000',
+      requestedBy: 'annotation',
+      phase: 'Restoring',
+      member: 'rss-example-0',
+      message: 'restoring backup example-nightly-20260301030000 into rss-example-0 (every member is empty)',
+      startedAt: ago(40),
+    },
+  };
+  return {
+    rss,
+    pods: [pod(0, 300), pod(1, 300), pod(2, 300)],
+    events: [
+      event('Warning', 'BootstrapRefused', 'refusing to bootstrap: the best candidate rss-example-0 has sequence 0, below the highest sequence recorded for this cluster (1742); seeding it would lose data. If that data is really gone, set the annotation rss.clusterlabs.org/seed-override=rss-example-0 on the ReplicatedStatefulSet to seed it anyway, or restore the newest backup: kubectl rss restore <cluster> (the rss.clusterlabs.org/restore annotation)', 120, 3, 240),
+      event('Normal', 'Restoring', 'Restoring backup example-nightly-20260301030000 into rss-example-0', 40),
+    ],
+    backups: backups().filter((b) => b.status?.phase === 'Completed'),
+    schedules: [],
   };
 }

@@ -3,11 +3,11 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { humanDuration, table } from '../../../src/cli/format.ts';
 import { buildStatusView, renderStatusText, statusMeaning } from '../../../src/cli/status-view.ts';
-import { NOW, bootstrapping, degraded, healthy } from './fixtures.ts';
+import { NOW, backedUp, bootstrapping, degraded, healthy, restoring } from './fixtures.ts';
 import { assertGolden } from './golden.ts';
 
 describe('kubectl rss status: rendering', () => {
-  for (const [name, fixture] of [['healthy', healthy], ['degraded', degraded], ['bootstrapping', bootstrapping]] as const) {
+  for (const [name, fixture] of [['healthy', healthy], ['degraded', degraded], ['bootstrapping', bootstrapping], ['backed-up', backedUp], ['restoring', restoring]] as const) {
     it(`${name} cluster: text and json match the golden files`, () => {
       const view = buildStatusView(fixture());
       assertGolden(`${name}.txt`, renderStatusText(view, NOW));
@@ -19,10 +19,85 @@ describe('kubectl rss status: rendering', () => {
     const view = buildStatusView(degraded());
     const json = JSON.parse(JSON.stringify(view)) as Record<string, unknown>;
     assert.deepEqual(parse(JSON.stringify(view)), json);
-    for (const view2 of [buildStatusView(healthy()), buildStatusView(bootstrapping())]) {
+    for (const view2 of [buildStatusView(healthy()), buildStatusView(bootstrapping()), buildStatusView(backedUp()), buildStatusView(restoring())]) {
       assert.deepEqual(Object.keys(view2), Object.keys(view), 'same top-level fields whatever the state');
+      assert.deepEqual(Object.keys(view2.pending), Object.keys(view.pending));
+      assert.deepEqual(Object.keys(view2.backups), Object.keys(view.backups));
       for (const [i, member] of view2.members.entries()) assert.deepEqual(Object.keys(member), Object.keys(view.members[i]!));
     }
+    const full = buildStatusView(backedUp()).backups;
+    for (const key of ['lastCompleted', 'lastFailed', 'inProgress'] as const) assert.notEqual(full[key], null, key);
+    const restore = buildStatusView(restoring()).restore!;
+    assert.deepEqual(Object.keys(restore), ['phase', 'backup', 'requestedBy', 'objectKey', 'member', 'sequence', 'message', 'startedAt', 'completedAt']);
+  });
+
+  it('backups: only the cluster\'s (by label, else spec.cluster); the newest completed is the last one, a newer failure and a running one are shown', () => {
+    const view = buildStatusView(backedUp());
+    const b = view.backups;
+    assert.equal(b.total, 5, 'the other cluster\'s backup is not counted; the unlabelled one is, by spec.cluster');
+    assert.equal(b.completed, 2);
+    assert.equal(b.lastCompleted?.name, 'example-nightly-20260301030000');
+    assert.equal(b.lastFailed?.name, 'example-20260301113000');
+    assert.equal(b.inProgress?.name, 'example-20260301115900', 'a Running backup over a newer Pending one');
+    assert.deepEqual(b.schedules.map((s) => [s.name, s.suspended, s.ready]), [['every-minute', false, false], ['nightly', false, true], ['weekly-offsite', true, true]]);
+    // A failure older than the last completed backup is history.
+    const input = backedUp();
+    input.backups = input.backups!.filter((x) => x.metadata.name !== 'example-20260301115900' && x.metadata.name !== 'example-before-upgrade');
+    input.backups.find((x) => x.metadata.name === 'example-nightly-20260301030000')!.status!.completedAt = new Date(NOW.getTime() - 60_000).toISOString();
+    const later = buildStatusView(input).backups;
+    assert.equal(later.lastFailed, null);
+    assert.equal(later.inProgress, null);
+    const text = renderStatusText(buildStatusView(input), NOW);
+    assert.match(text, /^ {2}Last completed: example-nightly-20260301030000, 60s ago: 1\.2 GiB from rss-example-2, sequence 1742, schedule nightly$/m);
+    assert.doesNotMatch(text, /Last failed|In progress/);
+  });
+
+  it('backups that cannot be listed: the last completed one comes from status.lastBackup, and the text says what is unknown', () => {
+    const input = backedUp();
+    delete input.backups;
+    delete input.schedules;
+    input.rss.status!.lastBackup = { name: 'example-nightly-20260301030000', completedAt: new Date(NOW.getTime() - 3600_000).toISOString(), size: 2048, sequence: 1742, member: 'rss-example-2' };
+    const view = buildStatusView(input);
+    assert.equal(view.backups.listed, false);
+    assert.equal(view.backups.schedulesListed, false);
+    assert.deepEqual(view.backups.lastCompleted, { name: 'example-nightly-20260301030000', completedAt: input.rss.status!.lastBackup.completedAt, size: 2048, member: 'rss-example-2', sequence: 1742, schedule: null });
+    const text = renderStatusText(view, NOW);
+    assert.match(text, /^ {2}Last completed: example-nightly-20260301030000, 60m ago: 2\.0 KiB from rss-example-2, sequence 1742$/m);
+    assert.match(text, /^ {2}Schedules: +unknown \(the BackupSchedules could not be listed\)$/m);
+    delete input.rss.status!.lastBackup;
+    assert.match(renderStatusText(buildStatusView(input), NOW), /^ {2}Last completed: unknown \(the Backups could not be listed\)$/m);
+  });
+
+  it('a cluster without backups has no Backups part; one with storage but none yet says so', () => {
+    const input = healthy();
+    assert.doesNotMatch(renderStatusText(buildStatusView({ ...input, backups: [], schedules: [] }), NOW), /^Backups:/m);
+    input.rss.spec.backup = backedUp().rss.spec.backup!;
+    const text = renderStatusText(buildStatusView({ ...input, backups: [], schedules: [] }), NOW);
+    assert.match(text, /^Backups:\n {2}Last completed: none\n {2}Schedules: {6}none\n\nEvents:/m);
+  });
+
+  it('the restore request and the restore under way or done', () => {
+    const input = restoring();
+    const view = buildStatusView(input);
+    assert.equal(view.pending.restore, 'latest');
+    assert.equal(view.restore?.phase, 'Restoring');
+    input.rss.metadata.annotations = {};
+    input.rss.status!.restore = {
+      backup: 'example-nightly-20260301030000',
+      requestedBy: 'annotation',
+      phase: 'Completed',
+      sequence: 1742,
+      message: 'restored from backup example-nightly-20260301030000 and seeded at sequence 1742',
+      startedAt: new Date(NOW.getTime() - 600_000).toISOString(),
+      completedAt: new Date(NOW.getTime() - 300_000).toISOString(),
+    };
+    const done = buildStatusView(input);
+    assert.equal(done.pending.restore, null);
+    const text = renderStatusText(done, NOW);
+    assert.doesNotMatch(text, /Restore pending/);
+    assert.match(text, /^ {2}Restore: +Completed \(requested by annotation, 5m ago\): restored from backup example-nightly-20260301030000 and seeded at sequence 1742$/m);
+    input.rss.status!.restore = { backup: 'b1', requestedBy: 'bootstrap', phase: 'Waiting', message: 'waiting for the bootstrap' };
+    assert.match(renderStatusText(buildStatusView(input), NOW), /^ {2}Restore: +Waiting \(backup b1, requested by bootstrap\): waiting for the bootstrap$/m);
   });
 
   it('a cluster the operator has not seen yet: wanted members listed, nothing known', () => {
