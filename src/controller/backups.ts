@@ -159,91 +159,89 @@ export class BackupController {
     const key = store.keyFor(namespace, spec.cluster, name);
     const startedAt = new Date();
     const backupCommand = cluster.commands.backup!; // checked by start()
-    {
-      await this.label(backup, spec.cluster, spec.deletionPolicy === 'Delete');
-      await this.patchStatus(backup, {
-        phase: 'Running',
-        member: choice.member,
-        role: choice.role,
-        objectKey: key,
-        bucket: store.access.storage.bucket,
-        startedAt: startedAt.toISOString(),
-        message: `streaming the backup of ${choice.member} (${choice.role}) into ${key}`,
-      });
-      this.event(backup, 'Normal', 'BackupStarted', `Backing up ${spec.cluster} from ${choice.member} (${choice.role}) into ${store.access.storage.bucket}/${key}`);
-      const container = cluster.pod.containers[0]!.name;
-      const sequenceRun = await this.d.commands.run({ namespace, pod: choice.member, container, argv: cluster.commands.sequence.argv, timeoutMs: cluster.commands.sequence.timeoutMs });
-      const sequence = succeeded(sequenceRun) ? parseSequence(sequenceRun.stdout) : null;
+    await this.label(backup, spec.cluster, spec.deletionPolicy === 'Delete');
+    await this.patchStatus(backup, {
+      phase: 'Running',
+      member: choice.member,
+      role: choice.role,
+      objectKey: key,
+      bucket: store.access.storage.bucket,
+      startedAt: startedAt.toISOString(),
+      message: `streaming the backup of ${choice.member} (${choice.role}) into ${key}`,
+    });
+    this.event(backup, 'Normal', 'BackupStarted', `Backing up ${spec.cluster} from ${choice.member} (${choice.role}) into ${store.access.storage.bucket}/${key}`);
+    const container = cluster.pod.containers[0]!.name;
+    const sequenceRun = await this.d.commands.run({ namespace, pod: choice.member, container, argv: cluster.commands.sequence.argv, timeoutMs: cluster.commands.sequence.timeoutMs });
+    const sequence = succeeded(sequenceRun) ? parseSequence(sequenceRun.stdout) : null;
 
-      const ended = new AbortController();
-      const stopWatching = this.watchMember(namespace, spec.cluster, choice.member, pod.metadata!.uid!, choice.role, ended);
-      const digest = new Digest();
-      // Its errors reach the upload (which aborts) and the outcome; an unheard 'error' would end the process.
-      digest.on('error', () => undefined);
-      const upload = store.upload(key, digest, ended.signal);
-      // Storage failing mid-way ends the command too: nothing would take its output.
-      upload.catch((error: unknown) => ended.abort(new BackupEnded(error instanceof Error ? error.message : String(error))));
-      const started = performance.now();
-      const outcome = await this.d.commands.run(
-        { namespace, pod: choice.member, container, argv: backupCommand.argv, timeoutMs: backupCommand.timeoutMs },
-        { stdout: digest, signal: ended.signal },
-      );
-      stopWatching();
-      let failure: string | undefined;
-      if (succeeded(outcome)) {
-        digest.end();
-        try {
-          await upload;
-        } catch (error) {
-          failure = error instanceof Error ? error.message : String(error);
-        }
-      } else {
-        failure = ended.signal.aborted ? (ended.signal.reason as Error).message : describeFailure('backup', outcome);
-        digest.destroy(new BackupEnded(failure));
-        await upload.catch(() => undefined);
-      }
-      if (failure === undefined && digest.bytes === 0) failure = 'the backup command exited 0 but wrote nothing to stdout';
-      if (failure !== undefined) {
-        const cleaned = await this.tryDelete(backup, store, key);
-        this.d.metrics.backupFailures.inc({ cluster: clusterKey });
-        return await this.fail(backup, `backup from ${choice.member} failed: ${failure}`, cleaned);
-      }
-      const completedAt = new Date();
-      const manifest: BackupManifest = {
-        format: 'rss-operator-backup/v1',
-        namespace,
-        cluster: spec.cluster,
-        backup: name,
-        member: choice.member,
-        role: choice.role,
-        sequence,
-        size: digest.bytes,
-        sha256: digest.sha256(),
-        startedAt: startedAt.toISOString(),
-        completedAt: completedAt.toISOString(),
-      };
+    const ended = new AbortController();
+    const stopWatching = this.watchMember(namespace, spec.cluster, choice.member, pod.metadata!.uid!, choice.role, ended);
+    const digest = new Digest();
+    // Its errors reach the upload (which aborts) and the outcome; an unheard 'error' would end the process.
+    digest.on('error', () => undefined);
+    const upload = store.upload(key, digest, ended.signal);
+    // Storage failing mid-way ends the command too: nothing would take its output.
+    upload.catch((error: unknown) => ended.abort(new BackupEnded(error instanceof Error ? error.message : String(error))));
+    const started = performance.now();
+    const outcome = await this.d.commands.run(
+      { namespace, pod: choice.member, container, argv: backupCommand.argv, timeoutMs: backupCommand.timeoutMs },
+      { stdout: digest, signal: ended.signal },
+    );
+    stopWatching();
+    let failure: string | undefined;
+    if (succeeded(outcome)) {
+      digest.end();
       try {
-        await store.putManifest(key, manifest);
+        await upload;
       } catch (error) {
-        const cleaned = await this.tryDelete(backup, store, key);
-        this.d.metrics.backupFailures.inc({ cluster: clusterKey });
-        return await this.fail(backup, (error as Error).message, cleaned);
+        failure = error instanceof Error ? error.message : String(error);
       }
-      const seconds = (performance.now() - started) / 1000;
-      this.d.metrics.backupDuration.observe({ cluster: clusterKey }, seconds);
-      this.d.metrics.backupBytes.set({ cluster: clusterKey }, digest.bytes);
-      this.d.metrics.backupLastSuccess.set({ cluster: clusterKey }, completedAt.getTime() / 1000);
-      await this.patchStatus(backup, {
-        phase: 'Completed',
-        sequence,
-        size: digest.bytes,
-        sha256: manifest.sha256,
-        completedAt: manifest.completedAt,
-        message: `${formatBytes(digest.bytes)} from ${choice.member} (${choice.role}, sequence ${sequence ?? 'unknown'}) in ${seconds.toFixed(1)} s`,
-      });
-      this.event(backup, 'Normal', 'BackupCompleted', `Backup ${name} of ${spec.cluster} completed: ${formatBytes(digest.bytes)} from ${choice.member}, sequence ${sequence ?? 'unknown'}, sha256 ${manifest.sha256.slice(0, 12)}…`);
-      return {};
+    } else {
+      failure = ended.signal.aborted ? (ended.signal.reason as Error).message : describeFailure('backup', outcome);
+      digest.destroy(new BackupEnded(failure));
+      await upload.catch(() => undefined);
     }
+    if (failure === undefined && digest.bytes === 0) failure = 'the backup command exited 0 but wrote nothing to stdout';
+    if (failure !== undefined) {
+      const cleaned = await this.tryDelete(backup, store, key);
+      this.d.metrics.backupFailures.inc({ cluster: clusterKey });
+      return await this.fail(backup, `backup from ${choice.member} failed: ${failure}`, cleaned);
+    }
+    const completedAt = new Date();
+    const manifest: BackupManifest = {
+      format: 'rss-operator-backup/v1',
+      namespace,
+      cluster: spec.cluster,
+      backup: name,
+      member: choice.member,
+      role: choice.role,
+      sequence,
+      size: digest.bytes,
+      sha256: digest.sha256(),
+      startedAt: startedAt.toISOString(),
+      completedAt: completedAt.toISOString(),
+    };
+    try {
+      await store.putManifest(key, manifest);
+    } catch (error) {
+      const cleaned = await this.tryDelete(backup, store, key);
+      this.d.metrics.backupFailures.inc({ cluster: clusterKey });
+      return await this.fail(backup, (error as Error).message, cleaned);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    this.d.metrics.backupDuration.observe({ cluster: clusterKey }, seconds);
+    this.d.metrics.backupBytes.set({ cluster: clusterKey }, digest.bytes);
+    this.d.metrics.backupLastSuccess.set({ cluster: clusterKey }, completedAt.getTime() / 1000);
+    await this.patchStatus(backup, {
+      phase: 'Completed',
+      sequence,
+      size: digest.bytes,
+      sha256: manifest.sha256,
+      completedAt: manifest.completedAt,
+      message: `${formatBytes(digest.bytes)} from ${choice.member} (${choice.role}, sequence ${sequence ?? 'unknown'}) in ${seconds.toFixed(1)} s`,
+    });
+    this.event(backup, 'Normal', 'BackupCompleted', `Backup ${name} of ${spec.cluster} completed: ${formatBytes(digest.bytes)} from ${choice.member}, sequence ${sequence ?? 'unknown'}, sha256 ${manifest.sha256.slice(0, 12)}…`);
+    return {};
   }
 
   /** Checks the member while the backup runs; ends the backup when its pod goes or its role changes. */
