@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { parseDuration } from './api/duration.ts';
+import { DEFAULT_MAX_REPLICAS, MAX_REPLICAS } from './api/spec.ts';
 import { Manager } from './manager/manager.ts';
 
 const usage = `rss-operator — runs and recovers replicated stateful applications on Kubernetes
@@ -20,6 +21,8 @@ Options (each also read from the environment variable in brackets):
   --lease-duration DURATION  default 15s
   --http-address HOST:PORT   /healthz, /readyz and /metrics (default :8080) [HTTP_ADDRESS]
   --concurrency N            clusters reconciled at once (default 16)
+  --max-replicas N           most members of one cluster (default 100, at most 1000): a larger spec.replicas is
+                             refused (SpecValid=False) rather than asking for that many pods
   --log-level LEVEL          debug, info, warn, error (default info) [LOG_LEVEL]
   --identity NAME            leader-election identity (default: hostname + random suffix)`;
 
@@ -35,6 +38,7 @@ function main(): void {
       'lease-duration': { type: 'string', default: '15s' },
       'http-address': { type: 'string', default: process.env.HTTP_ADDRESS ?? ':8080' },
       concurrency: { type: 'string', default: '16' },
+      'max-replicas': { type: 'string', default: String(DEFAULT_MAX_REPLICAS) },
       'log-level': { type: 'string', default: process.env.LOG_LEVEL ?? 'info' },
       identity: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -65,6 +69,10 @@ function main(): void {
   const leaseDurationMs = parseDuration(values['lease-duration']);
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer, got "${values.concurrency}"`);
+  const maxReplicas = Number(values['max-replicas']);
+  if (!Number.isInteger(maxReplicas) || maxReplicas < 1 || maxReplicas > MAX_REPLICAS) {
+    throw new Error(`--max-replicas must be a whole number from 1 to ${MAX_REPLICAS}, got "${values['max-replicas']}"`);
+  }
 
   const manager = new Manager({
     kubeConfig,
@@ -72,6 +80,7 @@ function main(): void {
     log,
     httpAddress: values['http-address'],
     concurrency,
+    maxReplicas,
     ...(values['leader-elect'] !== 'false'
       ? {
           leaderElection: {

@@ -124,17 +124,28 @@ class Collector {
   }
 }
 
+/** What the operator process allows beyond the schema. */
+export interface SpecLimits {
+  /** Most members of one cluster (the operator's --max-replicas); the schema's bound is MAX_REPLICAS. */
+  maxReplicas?: number;
+}
+
+/** The schema's bound on spec.replicas: a typo of a few zeros must not ask for a hundred thousand pods. */
+export const MAX_REPLICAS = 1000;
+/** The operator's default limit, raised with --max-replicas up to MAX_REPLICAS. */
+export const DEFAULT_MAX_REPLICAS = 100;
+
 /** Defaults, durations and semantic checks for one RSS. Never throws. */
-export function resolveSpec(rss: ReplicatedStatefulSet): SpecResult {
+export function resolveSpec(rss: ReplicatedStatefulSet, limits: SpecLimits = {}): SpecResult {
   try {
-    return resolve(rss as unknown);
+    return resolve(rss as unknown, limits);
   } catch (err) {
     // Not expected; the resolver's contract is to answer, so answer with what went wrong.
     return { ok: false, problems: [{ field: 'spec', message: `could not be read: ${oneLine(String(err))}` }] };
   }
 }
 
-function resolve(obj: unknown): SpecResult {
+function resolve(obj: unknown, limits: SpecLimits): SpecResult {
   const c = new Collector();
   if (!isObject(obj)) return { ok: false, problems: [{ field: '', message: 'not an object' }] };
 
@@ -154,6 +165,14 @@ function resolve(obj: unknown): SpecResult {
 
   // replicas, primaries
   const replicas = wholeNumber(c, 'spec.replicas', spec['replicas'], 0, DEFAULT_REPLICAS);
+  const maxReplicas = Math.min(limits.maxReplicas ?? DEFAULT_MAX_REPLICAS, MAX_REPLICAS);
+  if (replicas !== undefined && replicas > maxReplicas) {
+    c.problem(
+      'spec.replicas',
+      `is ${replicas}, above this operator's limit of ${maxReplicas} members: nothing is created for it; ` +
+        (maxReplicas < MAX_REPLICAS ? `if it is not a typo, start the operator with --max-replicas ${Math.min(replicas, MAX_REPLICAS)}` : 'it cannot be raised further'),
+    );
+  }
   if (replicas !== undefined && (replicas === 1 || replicas === 2)) {
     c.warn(
       'spec.replicas',

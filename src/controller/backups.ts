@@ -334,6 +334,21 @@ export class BackupController {
   }
 
   private async patchStatus(backup: Backup, status: BackupStatus): Promise<void> {
+    // One condition, Completed, for tools that wait on conditions (kubectl wait --for=condition=Completed).
+    if (status.phase !== undefined) {
+      const done = status.phase === 'Completed';
+      const previous = backup.status?.conditions?.find((c) => c.type === 'Completed');
+      const value = done ? 'True' : 'False';
+      status.conditions = [{
+        type: 'Completed',
+        status: value,
+        reason: status.phase,
+        message: status.message ?? '',
+        lastTransitionTime: previous && previous.status === value ? previous.lastTransitionTime : new Date().toISOString(),
+        observedGeneration: backup.metadata.generation ?? 0,
+      }];
+      status.observedGeneration = backup.metadata.generation ?? 0;
+    }
     try {
       await this.d.custom.patchNamespacedCustomObjectStatus(
         { group: GROUP, version: VERSION, namespace: backup.metadata.namespace!, plural: BACKUP_PLURAL, name: backup.metadata.name!, body: { status }, fieldManager: FIELD_MANAGER },

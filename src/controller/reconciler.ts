@@ -22,7 +22,7 @@ import {
   serviceName,
   statefulSetName,
 } from '../api/names.ts';
-import { describeProblems, resolveSpec, type ResolvedSpec, type SpecProblem } from '../api/spec.ts';
+import { describeProblems, resolveSpec, type ResolvedSpec, type SpecLimits, type SpecProblem } from '../api/spec.ts';
 import type { MemberStatus, ReplicatedStatefulSet, ReplicatedStatefulSetStatus, RolloutStatus, StatusCondition } from '../api/types.ts';
 import { decide, markFromRead, recordChange, recordRead, describeFailure, succeeded } from '../engine/index.ts';
 import type { ChangeAction, CommandOutcome, Condition, MemberObservation, MemberRecord, Observation, Plan, PodView, ReadAction, RolloutHalt, RolloutProgress } from '../engine/types.ts';
@@ -68,6 +68,8 @@ export interface ReconcilerDeps {
   log: Logger;
   /** Opens a cluster's backup storage (for restores). */
   openStore: StoreOpener;
+  /** What this operator allows beyond the schema (--max-replicas). */
+  limits?: SpecLimits;
 }
 
 /** What the operator remembers of a cluster between reconciles (loaded from status after a restart). */
@@ -202,7 +204,7 @@ export class Reconciler {
     }
     const started = performance.now();
     try {
-      const resolved = resolveSpec(rss);
+      const resolved = resolveSpec(rss, this.d.limits);
       if (!resolved.ok) {
         await this.reportInvalidSpec(rss, resolved.problems);
         return {};

@@ -71,12 +71,18 @@ function clip(text: string): string {
   return text.length <= MAX_ERROR_LENGTH ? text : `${text.slice(0, MAX_ERROR_LENGTH - 1)}…`;
 }
 
+const START_COMMANDS = new Set(['seed', 'primary', 'secondary']);
+
 /** One line about a failed command: what happened (exit code, timeout, exec error) and stderr's first line. */
 export function describeFailure(command: string, outcome: CommandOutcome): string {
   const stderr = firstLine(outcome.stderr);
   let text: string;
   if (outcome.timedOut) {
-    text = `${command} timed out`;
+    // The usual cause for a start command: the script exited, but a server it started in the background
+    // kept the script's stdout or stderr open, and the command's stream ends only when those close.
+    text = START_COMMANDS.has(command) && firstLine(outcome.stderr) === ''
+      ? `${command} timed out (if it starts a server in the background, redirect the server's output, e.g. \`server >server.log 2>&1 &\`: output left open keeps the command running after the script exits)`
+      : `${command} timed out`;
   } else if (outcome.error !== undefined) {
     const error = firstLine(outcome.error);
     text = error === '' ? `${command} could not run` : `${command} could not run: ${error}`;

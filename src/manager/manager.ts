@@ -40,6 +40,8 @@ export interface ManagerOptions {
   httpAddress?: string;
   leaderElection?: { namespace: string; name: string; identity: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   concurrency?: number;
+  /** Most members of one cluster (--max-replicas). */
+  maxReplicas?: number;
 }
 
 type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
@@ -232,6 +234,7 @@ export class Manager {
       metrics: this.metrics,
       log: this.log,
       openStore,
+      ...(options.maxReplicas !== undefined ? { limits: { maxReplicas: options.maxReplicas } } : {}),
     });
     this.backupController = new BackupController({
       caches: {

@@ -72,3 +72,15 @@ describe('spec.backup', () => {
     assert.equal(withStorage.spec.restoreAnnotation, 'latest');
   });
 });
+
+describe('spec.replicas limit', () => {
+  it('above the operator\'s limit: refused with the flag that raises it; raised, accepted', () => {
+    const big = cluster((o) => (o.spec.replicas = 150));
+    const found = problems(big);
+    assert.equal(found.length, 1);
+    assert.equal(found[0]?.field, 'spec.replicas');
+    assert.match(found[0]?.message ?? '', /above this operator's limit of 100 members.*--max-replicas 150/);
+    assert.ok(resolveSpec(big, { maxReplicas: 200 }).ok);
+    assert.match(problems(cluster((o) => (o.spec.replicas = 100_000)))[0]?.message ?? '', /--max-replicas 1000/);
+  });
+});

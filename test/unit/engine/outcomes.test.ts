@@ -176,7 +176,10 @@ describe('recordChange', () => {
     assert.equal(after.role, 'failed');
     assert.equal(after.failures, 1);
     assert.equal(after.seedFailures, 1);
-    assert.equal(after.lastError, 'secondary timed out');
+    // A start command that timed out silently: the likely cause is said (a background server's open output).
+    assert.match(after.lastError ?? '', /^secondary timed out \(if it starts a server in the background, redirect the server's output/);
+    const said = recordChange(record(), { kind: 'join', member: name(1), as: 'secondary' }, { ...timeout(), stderr: 'waiting for the primary\n' }, policy(), LATER);
+    assert.equal(said.lastError, 'secondary timed out: waiting for the primary');
   });
 
   it('stop ok: stopped, status probed right after, sequence to be read again', () => {
