@@ -774,9 +774,18 @@ export class Reconciler {
       message: `${error.message}; nothing is decided about the members until commands can run (retried with backoff; check the operator's RBAC for pods/exec and the pods' state)`,
     };
     const [stamped] = this.withTransitionTimes(rss, [condition]);
-    const kept = (rss.status?.conditions ?? []).filter((c) => c.type !== 'Progressing');
+    // The rest describes the pods as they are now, with what is known of each member (not the status of
+    // an earlier moment, which may say the pods are missing while they run).
+    let base = rss.status;
+    const resolved = resolveSpec(rss, this.d.limits);
+    if (resolved.ok) {
+      const memory = this.memoryOf(rss);
+      const { plan, pods } = this.view(rss, resolved.spec, memory);
+      base = this.buildStatus(rss, resolved.spec, memory, plan, pods, rss.status?.lastBootstrap);
+    }
+    const kept = (base?.conditions ?? []).filter((c) => c.type !== 'Progressing');
     try {
-      await this.patchStatus(rss, { ...rss.status, conditions: [...kept, stamped!] });
+      await this.patchStatus(rss, { ...base, conditions: [...kept, stamped!] });
     } catch (patchError) {
       this.d.log.warn({ err: describeError(patchError) }, 'could not report the exec failure in status');
     }

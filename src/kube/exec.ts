@@ -221,7 +221,13 @@ export class PodExecutor {
       const concluded = () => {
         if (!status) return finish(outcome(null, 'the exec connection closed without an exit status'));
         const code = exitCodeOf(status);
-        if (code === undefined) return finish(outcome(null, `exec failed: ${status.message ?? status.reason ?? 'unknown error'}`));
+        if (code === undefined) {
+          // The program is not there (or cannot be run): the command's fault, not the connection's. Reported
+          // as a shell would (127), so that it counts as the member failing, with the runtime's words on stderr.
+          const missing = commandNotFound(status.message);
+          if (missing !== undefined) return finish({ exitCode: 127, timedOut, stdout: captured.text(), stderr: missing });
+          return finish(outcome(null, `exec failed: ${status.message ?? status.reason ?? 'unknown error'}`));
+        }
         finish(outcome(code));
       };
       this.exec
@@ -245,6 +251,18 @@ export class PodExecutor {
         .catch((error: unknown) => finish(outcome(null, `exec could not start: ${describeError(error)}`)));
     });
   }
+}
+
+/**
+ * When an exec failed because the program could not be started (not found, not executable), a line saying
+ * so: kwok says "cmd start: … executable file not found in $PATH" or "fork/exec …: no such file or
+ * directory"; runc via containerd says "OCI runtime exec failed: exec failed: unable to start container
+ * process: exec: …: executable file not found in $PATH".
+ */
+export function commandNotFound(message: string | undefined): string | undefined {
+  if (!message) return undefined;
+  const match = /(exec: "[^"]*": executable file not found in \$PATH|fork\/exec [^:]+: (?:no such file or directory|permission denied)|exec: "[^"]*": (?:stat [^:]+: )?(?:no such file or directory|permission denied))/.exec(message);
+  return match ? `the program could not be started: ${match[1]}` : undefined;
 }
 
 /** Copies `source` into the exec's stdin, no faster than the WebSocket sends it. */

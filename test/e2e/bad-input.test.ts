@@ -41,6 +41,7 @@ test('bad input: rejected by the API server with the field path, or reported in 
     ['no containers', (r) => (r.spec.pod.containers = []), /spec\.pod\.containers: Invalid value: \d+: spec\.pod\.containers in body should have at least 1 items/],
     ['empty command', (r) => (r.spec.pod.commands.sequence = { command: [] }), /spec\.pod\.commands\.sequence\.command: Invalid value: \d+: .*at least 1 items/],
     ['a typo', (r) => (r.spec.replcias = 3), /unknown field "spec\.replcias"/],
+    ['a hundred thousand replicas', (r) => (r.spec.replicas = 100_000), /spec\.replicas: Invalid value: 100000: spec\.replicas in body should be less than or equal to 1000/],
   ];
   for (const [what, edit, message] of rejected) {
     const result = kubectlApply(namespace, example('bad', edit));
@@ -53,6 +54,7 @@ test('bad input: rejected by the API server with the field path, or reported in 
   const semantic: [string, (rss: ReplicatedStatefulSet & { spec: Record<string, unknown> }) => void, RegExp][] = [
     ['zero timeout', (r) => (r.spec.pod.commands.status!.timeout = '0s'), /spec\.pod\.commands\.status\.timeout/],
     ['primaries without a secondary command', (r) => (r.spec.primaries = 1), /spec\.primaries.*secondary/],
+    ['more replicas than the operator allows', (r) => (r.spec.replicas = 150), /spec\.replicas: is 150, above this operator's limit of 100 members.*--max-replicas 150/],
   ];
   for (const [i, [what, edit, message]] of semantic.entries()) {
     const name = `semantic-${i}`;
@@ -103,6 +105,17 @@ test('bad input: rejected by the API server with the field path, or reported in 
     const rss = await waitForCluster(namespace, name, 'Degraded names the member', (r) => r.status?.conditions?.some((x) => x.type === 'Degraded' && x.status === 'True' && x.message.includes(`rss-${name}-1`)) ?? false);
     assert.deepEqual(rss.status?.members?.primary, [`rss-${name}-0`, `rss-${name}-2`], 'the other members keep running');
   }
+
+  // A status command that is not there: the member fails (exit 127, saying so), and the status describes
+  // the pods as they are — three pods, none missing — not what was last known.
+  assert.equal(kubectlApply(namespace, example('no-status', (r) => {
+    r.spec.reconcileInterval = '2s';
+    r.spec.pod.commands.status = { command: ['no-such-status-command'] };
+  })).status, 0);
+  const failing = await waitForCluster(namespace, 'no-status', 'the missing program named in Degraded, with every pod counted', (r) =>
+    r.status?.replicas === 3 && (r.status?.conditions?.some((x) => x.type === 'Degraded' && /no-such-status-command.*executable file not found/.test(x.message)) ?? false));
+  assert.ok(!JSON.stringify(failing.status?.conditions).includes('pod Missing'), 'no member reported Missing while its pod runs');
+  await eventually('a MemberFailed event naming the program', async () => (await clusterEvents(namespace, 'no-status')).some((e) => e.reason === 'MemberFailed' && /status exited with code 127: the program could not be started/.test(e.message)));
 
   // The healthy cluster was never disturbed, and still recovers a lost member.
   const healthy = await getCluster(namespace, 'example');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
-import { SharedSecureContext, exitCodeOf, withSharedTls } from '../../../src/kube/exec.ts';
+import { SharedSecureContext, commandNotFound, exitCodeOf, withSharedTls } from '../../../src/kube/exec.ts';
 
 test('exit codes are read from a kubelet status and from kwok’s plain failure', () => {
   assert.equal(exitCodeOf({ status: 'Success' }), 0);
@@ -45,4 +45,11 @@ test('every exec connection shares one TLS context while the certificates stay t
   assert.notEqual(third.secureContext, first.secureContext);
   assert.equal(third.secureContext, fourth.secureContext);
   assert.equal(shared.built, 2);
+});
+
+test('commandNotFound recognises a program that cannot be started, in kwok\'s and runc\'s words', () => {
+  assert.match(commandNotFound('Internal error occurred: error executing command in container: cmd start: x : exec: "x": executable file not found in $PATH') ?? '', /exec: "x": executable file not found/);
+  assert.match(commandNotFound('cmd start: /no/such : fork/exec /no/such: no such file or directory') ?? '', /fork\/exec \/no\/such: no such file or directory/);
+  assert.match(commandNotFound('OCI runtime exec failed: exec failed: unable to start container process: exec: "/check.sh": stat /check.sh: no such file or directory: unknown') ?? '', /stat \/check.sh/);
+  assert.equal(commandNotFound('error dialing backend: connection refused'), undefined);
 });
