@@ -42,6 +42,17 @@ test('bad input: rejected by the API server with the field path, or reported in 
     ['empty command', (r) => (r.spec.pod.commands.sequence = { command: [] }), /spec\.pod\.commands\.sequence\.command: Invalid value: \d+: .*at least 1 items/],
     ['a typo', (r) => (r.spec.replcias = 3), /unknown field "spec\.replcias"/],
     ['a hundred thousand replicas', (r) => (r.spec.replicas = 100_000), /spec\.replicas: Invalid value: 100000: spec\.replicas in body should be less than or equal to 1000/],
+    ['replicas as words', (r) => ((r.spec as Record<string, unknown>)['replicas'] = 'three'), /spec\.replicas: Invalid value: "string"/],
+    ['negative primaries', (r) => (r.spec.primaries = -1), /spec\.primaries: Invalid value: -1/],
+    ['a failure threshold of 0', (r) => (r.spec.failureThreshold = 0), /spec\.failureThreshold: Invalid value: 0/],
+    ['a command as a string', (r) => ((r.spec.pod.commands.stop as unknown as { command: unknown }).command = '/stop.sh'), /spec\.pod\.commands\.stop\.command: Invalid value: "string"/],
+    ['no pod', (r) => delete (r.spec as Record<string, unknown>)['pod'], /spec\.pod: Required value/],
+    ['a negative interval', (r) => (r.spec.reconcileInterval = '-5s'), /spec\.reconcileInterval: Invalid value: "-5s"/],
+    ['an unparsable sequence interval', (r) => (r.spec.sequenceInterval = 'soon'), /spec\.sequenceInterval: Invalid value: "soon"/],
+    ['an unknown backup target', (r) => (r.spec.backup = { storage: { s3: { bucket: 'b', credentials: { accessKeyId: { name: 's', key: 'k' }, secretAccessKey: { name: 's', key: 'k' } } } }, target: 'any' as never }), /spec\.backup\.target: Unsupported value: "any"/],
+    ['backup storage without a bucket', (r) => (r.spec.backup = { storage: { s3: { credentials: { accessKeyId: { name: 's', key: 'k' }, secretAccessKey: { name: 's', key: 'k' } } } } } as never), /spec\.backup\.storage\.s3\.bucket: Required value/],
+    ['backup credentials without a key', (r) => (r.spec.backup = { storage: { s3: { bucket: 'b', credentials: { accessKeyId: { name: 's' }, secretAccessKey: { name: 's', key: 'k' } } } } } as never), /spec\.backup\.storage\.s3\.credentials\.accessKeyId\.key: Required value/],
+    ['a bootstrap without a source', (r) => (r.spec.bootstrap = {} as never), /spec\.bootstrap\.backup: Required value/],
   ];
   for (const [what, edit, message] of rejected) {
     const result = kubectlApply(namespace, example('bad', edit));
@@ -55,6 +66,12 @@ test('bad input: rejected by the API server with the field path, or reported in 
     ['zero timeout', (r) => (r.spec.pod.commands.status!.timeout = '0s'), /spec\.pod\.commands\.status\.timeout/],
     ['primaries without a secondary command', (r) => (r.spec.primaries = 1), /spec\.primaries.*secondary/],
     ['more replicas than the operator allows', (r) => (r.spec.replicas = 150), /spec\.replicas: is 150, above this operator's limit of 100 members.*--max-replicas 150/],
+    ['a bootstrap from a backup without a restore command', (r) => { r.spec.backup = { storage: { s3: { bucket: 'b', credentials: { accessKeyId: { name: 's', key: 'k' }, secretAccessKey: { name: 's', key: 'k' } } } } }; r.spec.bootstrap = { backup: { name: 'nightly' } }; }, /spec\.bootstrap: a restore needs the restore command/],
+    ['a bootstrap from a backup without storage', (r) => { r.spec.pod.commands.restore = { command: ['rss-dummy', 'restore'] }; r.spec.bootstrap = { backup: { name: 'nightly' } }; }, /spec\.bootstrap: a restore needs spec\.backup\.storage/],
+    ['a bootstrap naming a Backup and an object', (r) => { r.spec.backup = { storage: { s3: { bucket: 'b', credentials: { accessKeyId: { name: 's', key: 'k' }, secretAccessKey: { name: 's', key: 'k' } } } } }; r.spec.pod.commands.restore = { command: ['rss-dummy', 'restore'] }; r.spec.bootstrap = { backup: { name: 'nightly', objectKey: 'k' } }; }, /spec\.bootstrap\.backup: give either name or objectKey, not both/],
+    ['a storage endpoint that is not a URL', (r) => { r.spec.backup = { storage: { s3: { ...{ storage: { s3: { bucket: 'b', credentials: { accessKeyId: { name: 's', key: 'k' }, secretAccessKey: { name: 's', key: 'k' } } } } }.storage.s3, endpoint: 'ftp://storage' } } }; }, /spec\.backup\.storage\.s3\.endpoint: must be a URL/],
+    ['restore on data loss without a restore command', (r) => { r.spec.backup = { ...{ storage: { s3: { bucket: 'b', credentials: { accessKeyId: { name: 's', key: 'k' }, secretAccessKey: { name: 's', key: 'k' } } } } }, restoreOnDataLoss: true }; }, /spec\.backup\.restoreOnDataLoss: a restore needs the restore command/],
+    ['a seed override naming no member', (r) => { r.metadata.annotations = { 'rss.clusterlabs.org/seed-override': 'db-7' }; }, /seed-override.*names "db-7", which is not a member/],
   ];
   for (const [i, [what, edit, message]] of semantic.entries()) {
     const name = `semantic-${i}`;
