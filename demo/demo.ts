@@ -1,13 +1,16 @@
 // The demo: a local Kubernetes control plane, the operator, the original README's example cluster, a lost
 // member and its recovery; then a real MariaDB Galera cluster (examples/galera): rows written through one
 // member and read through another, `kubectl rss status`, a member pod deleted and rejoining, a rolling
-// update of a server setting. The clusters are left running for you to explore with kubectl.
+// update of a server setting; then a backup of it into the local S3 server (`kubectl rss backup --wait`,
+// `kubectl rss backups`) restored into a second cluster, whose rows are shown. The clusters are left
+// running for you to explore with kubectl.
+import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, stringify } from 'yaml';
-import { kubectl, repoRoot, up } from '../controlplane/localcluster.ts';
+import { kubectl, objectStore, processesUnder, repoRoot, up } from '../controlplane/localcluster.ts';
 
 const NAMESPACE = 'rss-demo';
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -18,6 +21,9 @@ const indent = (text: string) => text.trimEnd().split('\n').map((l) => `  ${l}`)
 interface Status {
   phase?: string;
   members?: { primary?: string[] };
+  restore?: { backup: string; phase: string; member?: string; sequence?: number | null; message?: string; startedAt?: string; completedAt?: string };
+  lastBootstrap?: { pod: string; sequence?: number | null };
+  highestSequence?: number;
   memberStatus?: { name: string; role: string; podUID?: string; revision?: string }[];
   conditions?: { type: string; status: string; reason: string; message: string }[];
   updateRevision?: string;
@@ -33,7 +39,7 @@ async function main(): Promise<void> {
   const k = (args: string[], input?: string) => kubectl(cp.bin, args, input);
   console.log(k(['get', 'nodes']).trimEnd());
 
-  step('Installing the ReplicatedStatefulSet CRD');
+  step('Installing the CRDs (ReplicatedStatefulSet; Backup and BackupSchedule)');
   for (const file of ['crd.yaml', 'crd-backup.yaml']) k(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'deploy', file)]);
   k(['wait', '--for=condition=Established', '--timeout=30s', 'crd/replicatedstatefulsets.clusterlabs.org', 'crd/backups.clusterlabs.org', 'crd/backupschedules.clusterlabs.org']);
   k(['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NAMESPACE}\n`);
@@ -125,6 +131,8 @@ async function main(): Promise<void> {
   kubectl rss status galera -n ${NAMESPACE}
   kubectl -n ${NAMESPACE} exec rss-galera-0 -- mariadb --no-defaults -uroot --socket=run/mysqld.sock -e 'SELECT * FROM demo.notes'
   kubectl rss restart rss-galera-1 -n ${NAMESPACE}
+  kubectl rss backups galera -n ${NAMESPACE}
+  kubectl rss status galera-copy -n ${NAMESPACE}
 Each member's working directory (its "volume") is under ${join(repoRoot, '.cache', 'controlplane', 'pods', NAMESPACE)}; commands.log there
 lists the commands the operator ran in a dummy member, agent.log and mariadbd.log what a Galera member did.
 The operator acts only while it runs (npm run operator -- --kubeconfig ${cp.kubeconfig} --namespace ${NAMESPACE}).
@@ -253,6 +261,149 @@ async function galeraDemo(
 
   step('The rows, after a lost member and a rolling update, read through rss-galera-2');
   showSql('rss-galera-2', 'SELECT id, note, via FROM demo.notes ORDER BY id');
+
+  await backupDemo({ cp, k, kt, sql, sqlValue, showSql, manifest, waitFor, status, threePrimaries, events });
+}
+
+interface GaleraTools {
+  cp: { kubeconfig: string; bin: string };
+  k: Kubectl;
+  kt: (args: string[], timeoutMs?: number) => string;
+  sql: (pod: string, query: string) => string;
+  sqlValue: (pod: string, query: string) => string;
+  showSql: (pod: string, query: string) => void;
+  /** examples/galera/cluster.yaml, the agent named by its path. */
+  manifest: { spec: { pod: { commands: Record<string, { command: string[] }> } } };
+  waitFor: (name: string, what: string, check: (s: Status) => boolean, timeoutMs?: number) => Promise<number>;
+  status: (name: string) => Status;
+  threePrimaries: (s: Status) => boolean;
+  events: (name: string, since: number, reasons?: RegExp) => string;
+}
+
+const BUCKET = 'rss-demo-backups';
+const CREDENTIALS = 's3-credentials';
+const COPY = 'galera-copy';
+
+/**
+ * Backup and restore: the Galera cluster backed up into the local S3 server (versitygw) with
+ * `kubectl rss backup --wait`, listed with `kubectl rss backups`, and restored into a second cluster
+ * (spec.bootstrap.backup), whose rows are read back.
+ */
+async function backupDemo(g: GaleraTools): Promise<void> {
+  const { k, kt, sql, sqlValue, showSql, waitFor, status, threePrimaries, events } = g;
+  const store = objectStore();
+  if (!store) {
+    step('Backup and restore: skipped');
+    console.log('The local control plane runs without its S3 server (see .cache/controlplane/logs/s3.log); npm run controlplane -- down, then up, starts it.');
+    return;
+  }
+
+  step(`Object storage for backups: bucket ${BUCKET} on the local S3 server (${store.endpoint}), its credentials in Secret ${CREDENTIALS}`);
+  const s3 = new S3Client({ endpoint: store.endpoint, region: store.region, forcePathStyle: true, credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    console.log(`Bucket ${BUCKET} created.`);
+  } catch (error) {
+    if (!(error instanceof BucketAlreadyOwnedByYou || error instanceof BucketAlreadyExists)) {
+      throw new Error(`cannot create bucket ${BUCKET} on ${store.endpoint}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    console.log(`Bucket ${BUCKET} is there from an earlier run.`);
+  } finally {
+    s3.destroy();
+  }
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: CREDENTIALS }, stringData: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } };
+  console.log(k(['-n', NAMESPACE, 'apply', '-f', '-'], JSON.stringify(secret)).trimEnd());
+  const backupPolicy = {
+    storage: {
+      s3: {
+        endpoint: store.endpoint,
+        bucket: BUCKET,
+        region: store.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: { name: CREDENTIALS, key: 'accessKeyId' }, secretAccessKey: { name: CREDENTIALS, key: 'secretAccessKey' } },
+      },
+    },
+  };
+  // spec.backup says where the backups go. The backup and restore commands are in
+  // examples/galera/cluster.yaml; they are set here too, for a cluster an earlier demo created from an older
+  // manifest. Neither is part of the pod template: no member is restarted.
+  const commands = g.manifest.spec.pod.commands;
+  const patch = { spec: { backup: backupPolicy, pod: { commands: { backup: commands['backup'], restore: commands['restore'] } } } };
+  console.log(`$ kubectl patch rss/galera --type=merge -p '{"spec":{"backup":{"storage":{"s3":{"endpoint":"${store.endpoint}","bucket":"${BUCKET}",…}}}}}'`);
+  console.log(k(['-n', NAMESPACE, 'patch', 'rss/galera', '--type=merge', '-p', JSON.stringify(patch)]).trimEnd());
+
+  step('kubectl rss backup galera --wait  (mariabackup --stream=xbstream from a Synced member, streamed into the bucket)');
+  const asked = Date.now();
+  const out = plugin(g.cp, ['backup', 'galera', '-n', NAMESPACE, '--wait', '--timeout', '5m'], 330_000);
+  console.log(indent(out));
+  const name = /^backup (\S+) created$/m.exec(out)?.[1];
+  if (!name) throw new Error(`kubectl rss backup galera did not say which backup it created:\n${out}`);
+  console.log(`Backup ${name} completed ${secs(Date.now() - asked)} after the command (a backup does not stop writes: only its last second pauses the member it is taken from).`);
+  const after = `written after ${name}`;
+  sql('rss-galera-0', `INSERT INTO demo.notes (note, via) VALUES ('${after}', 'rss-galera-0')`);
+  console.log(`One more row through rss-galera-0 ('${after}'): it is in galera, not in the backup.`);
+
+  step('kubectl rss backups galera');
+  console.log(indent(plugin(g.cp, ['backups', 'galera', '-n', NAMESPACE], 60_000)));
+
+  step(`Restoring ${name} into a new cluster, ${COPY}  (spec.bootstrap.backup.name: ${name})`);
+  if (kt(['-n', NAMESPACE, 'get', 'rss', COPY, '--ignore-not-found', '-o', 'name']).trim()) {
+    // A backup is restored only into empty members: the copy an earlier run made goes first, with its data.
+    console.log(`rss/${COPY} is there from an earlier run of the demo: it goes first, with its members' data (a restore only goes into empty members).`);
+    await removeCluster(g, COPY);
+  }
+  const copy = structuredClone(g.manifest) as unknown as { metadata: { name: string }; spec: Record<string, unknown> };
+  copy.metadata.name = COPY;
+  copy.spec['backup'] = backupPolicy;
+  copy.spec['bootstrap'] = { backup: { name } };
+  const applied = Date.now();
+  console.log(k(['-n', NAMESPACE, 'apply', '-f', '-'], stringify(copy)).trimEnd());
+  const restored = await waitFor(COPY, `the restore of ${name} and 3 Galera primaries`, (s) => threePrimaries(s) && s.restore?.phase === 'Completed', 300_000);
+  const r = status(COPY);
+  const restoreTime = r.restore?.startedAt && r.restore.completedAt ? ` (restore started → seeded: ${secs(Date.parse(r.restore.completedAt) - Date.parse(r.restore.startedAt))})` : '';
+  console.log(`${COPY} runs 3 primaries ${secs(restored)} after kubectl apply: ${r.restore?.member} was restored from ${name} at sequence ${r.restore?.sequence}${restoreTime} and seeded; the two others joined it by state transfer (SST).`);
+  console.log(`Its high-water mark (status.highestSequence, ${r.highestSequence}) started from the restored sequence, not from galera's, and follows the new cluster (Galera counts its first view and each join).`);
+  console.log(events(COPY, applied, /^(Restoring|Restored|RestoreFailed|Seeded|MemberJoined)$/));
+
+  step(`The rows of ${COPY}, read through rss-${COPY}-1`);
+  showSql(`rss-${COPY}-1`, 'SELECT id, note, via FROM demo.notes ORDER BY id');
+  const inCopy = Number(sqlValue(`rss-${COPY}-1`, 'SELECT COUNT(*) FROM demo.notes'));
+  const inGalera = Number(sqlValue('rss-galera-0', 'SELECT COUNT(*) FROM demo.notes'));
+  const missing = sqlValue(`rss-${COPY}-1`, `SELECT COUNT(*) FROM demo.notes WHERE note = '${after}'`) === '0';
+  console.log(`${inCopy} rows in ${COPY}, ${inGalera} in galera: ${missing && inCopy === inGalera - 1 ? 'all of them but the row written after the backup' : 'see above'}.`);
+}
+
+/** `kubectl rss …` through kubectl (the plugin in bin/): its stdout; a failure or a timeout names the command. */
+function plugin(cp: { kubeconfig: string; bin: string }, args: string[], timeoutMs: number): string {
+  const r = spawnSync(join(cp.bin, 'kubectl'), ['rss', ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, KUBECONFIG: cp.kubeconfig, PATH: [join(repoRoot, 'bin'), cp.bin, dirname(process.execPath), process.env.PATH ?? ''].join(':') },
+  });
+  if ((r.error as { code?: string } | undefined)?.code === 'ETIMEDOUT') {
+    throw new Error(`kubectl rss ${args.join(' ')} did not finish within ${secs(timeoutMs)}; its output so far:\n${r.stdout}${r.stderr}`);
+  }
+  if (r.status !== 0) throw new Error(`kubectl rss ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+/** Deletes a Galera cluster of the demo and its members' folders (their "volumes") once its servers are gone. */
+async function removeCluster(g: GaleraTools, name: string): Promise<void> {
+  const started = Date.now();
+  g.kt(['-n', NAMESPACE, 'delete', 'rss', name, '--wait=true'], 60_000);
+  const root = join(repoRoot, '.cache', 'controlplane', 'pods', NAMESPACE);
+  const dirs = existsSync(root) ? readdirSync(root).filter((d) => d.startsWith(`rss-${name}-`)).map((d) => join(root, d)) : [];
+  for (;;) {
+    const pods = g.kt(['-n', NAMESPACE, 'get', 'pods', '-l', `app=${name}`, '-o', 'name']).trim();
+    const left = dirs.flatMap((d) => processesUnder(d));
+    if (!pods && left.length === 0) break;
+    if (Date.now() - started > 120_000) {
+      throw new Error(`timed out after 120 s waiting for the pods of rss/${name} (${pods.split('\n').join(' ') || 'none left'}) and their processes (${left.length} left) to be gone`);
+    }
+    await sleep(500);
+  }
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  console.log(`rss/${name}, its pods and their data removed in ${secs(Date.now() - started)}.`);
 }
 
 main().catch((error: unknown) => {
