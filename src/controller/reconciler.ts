@@ -529,6 +529,19 @@ export class Reconciler {
     memory.restoreStartedAt ??= new Date().toISOString();
     this.event(rss, 'Normal', 'Restoring', `Restoring backup ${change.backup}${objectKey ? ` (${objectKey})` : ''} into ${member}`);
     this.d.log.info({ rss: `${rss.metadata.namespace}/${rss.metadata.name}`, member, backup: change.backup, objectKey }, 'restoring');
+    // A restore may take as long as the backup's size asks: say so while it runs.
+    if (memory.restore !== undefined) {
+      const restoring: RestoreStatus = {
+        backup: change.backup,
+        requestedBy: memory.restore.request.via,
+        phase: 'Restoring',
+        member,
+        message: `streaming backup ${change.backup} into ${member}'s restore command`,
+        startedAt: memory.restoreStartedAt,
+        ...(objectKey ? { objectKey } : {}),
+      };
+      await this.patchStatus(rss, { ...rss.status, restore: restoring });
+    }
     const started = performance.now();
     const outcome = objectKey === undefined
       ? { exitCode: null, timedOut: false, stdout: '', stderr: '', error: `backup ${change.backup} names no object` }

@@ -31,7 +31,9 @@ function fromBackup(backups: Backup[], name: string, via: RestoreRequest['via'],
   if (backup.status?.phase !== 'Completed' || !backup.status.objectKey) {
     return { request: { backup: name, via, problem: `Backup ${name} is ${backup.status?.phase ?? 'Pending'}, not Completed${backup.status?.message ? ` (${backup.status.message})` : ''}` } };
   }
-  return { request: { backup: name, via }, objectKey: backup.status.objectKey };
+  const request: RestoreRequest = { backup: name, via };
+  if (typeof backup.status.sequence === 'number') request.sequence = backup.status.sequence;
+  return { request, objectKey: backup.status.objectKey };
 }
 
 /**

@@ -5,7 +5,9 @@
 // (sequence > 0), the restore is refused and says which, rather than overwriting it. The member that
 // received the backup is seeded once its `sequence` has been read again from the restored data; a failed
 // restore is retried (on the next member, after a backoff) and is never followed by a seed, because a
-// member only counts as restored after its `restore` command exited 0 and the checksum matched.
+// member only counts as restored after its `restore` command exited 0, the checksum matched, and it then
+// reports at least the sequence the backup recorded. (A restore found not to have taken is recorded as a
+// failure in the records this decision returns: they are the decision's own copies, not the observation.)
 import type { Context, Member, Step } from './decide.ts';
 import type { RestoreProgress, RestoreRequest } from './types.ts';
 
@@ -35,10 +37,21 @@ export function restoreStep(ctx: Context): Step | undefined {
   const request = activeRestore(ctx);
   if (request === undefined) return undefined;
   const { wanted, now } = ctx;
-  const holding = wanted.filter((m) => (m.rec.sequence ?? 0) > 0);
 
   // A member already restored from this backup: seed it, from the sequence its restored data reports.
-  const restored = wanted.find((m) => m.rec.restoredFrom === request.backup);
+  let restored = wanted.find((m) => m.rec.restoredFrom === request.backup);
+  const expected = request.sequence;
+  if (restored !== undefined && typeof restored.rec.sequence === 'number' && expected !== undefined && restored.rec.sequence < expected) {
+    // The restore said it succeeded, but the data is not there (a stream cut off and reported as a success):
+    // it counts as a failed restore, and the member is never seeded from what it holds.
+    const rec = restored.rec;
+    rec.lastError = `restore reported success, but ${restored.name} reports sequence ${rec.sequence}, below the backup's ${expected}: the restore did not take`;
+    rec.restoreFailures = (rec.restoreFailures ?? 0) + 1;
+    rec.restoreFailedAt = now;
+    delete rec.restoredFrom;
+    restored = undefined;
+  }
+  const holding = wanted.filter((m) => (m.rec.sequence ?? 0) > 0);
 
   // The automatic policy is only for data loss: every member empty while the mark says there was data.
   if (restored === undefined && request.via === 'policy' && (holding.length > 0 || (ctx.highestSequence ?? 0) === 0)) return undefined;

@@ -52,6 +52,12 @@ export interface RestoreRequest {
   via: 'bootstrap' | 'annotation' | 'policy';
   /** Why the backup cannot be restored now (not found, not complete, storage not configured): waited on and shown. */
   problem?: string;
+  /**
+   * The sequence the backup recorded when it started, when known: a restored member must report at least
+   * that. Less (0, after a restore whose stream was cut but reported as a success) means the restore did
+   * not take, and the member is not seeded.
+   */
+  sequence?: number;
 }
 
 /** What Kubernetes says about a member's pod. */

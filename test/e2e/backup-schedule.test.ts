@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Backup, BackupSchedule } from '../../src/api/backup-types.ts';
-import { API_VERSION, BACKUP_SCHEDULE_KIND, BACKUP_SCHEDULE_PLURAL, GROUP, LABEL_BACKUP_SCHEDULE, VERSION } from '../../src/api/names.ts';
+import { API_VERSION, BACKUP_PLURAL, BACKUP_SCHEDULE_KIND, BACKUP_SCHEDULE_PLURAL, GROUP, LABEL_BACKUP_SCHEDULE, VERSION } from '../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { listBackups, testStorage } from '../support/backup.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
@@ -81,4 +81,13 @@ test('schedules: every minute keeping 2; suspended takes none; missed windows gi
   const late = ofSchedule(await listBackups(namespace), 'late').map(windowOf).sort();
   assert.ok(late.every((w) => w >= latestWindow), `no backup for a window missed before ${latestWindow}: ${late.join(', ')}`);
   assert.ok(late.length <= 2, `the catch-up, and at most the window that came since: ${late.join(', ')}`);
+
+  // Deleting the schedules leaves their backups; deleting those (deletionPolicy Delete) removes their objects,
+  // which the operator does before it lets them go.
+  for (const name of ['kept', 'quiet', 'late']) {
+    await cluster().custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: BACKUP_SCHEDULE_PLURAL, name });
+  }
+  await cluster().custom.deleteCollectionNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: BACKUP_PLURAL });
+  await eventually('every backup deleted, its objects first', async () => (await listBackups(namespace)).length === 0, 60_000, 500);
+  assert.deepEqual(await storage.keys(), [], 'no object left behind');
 });

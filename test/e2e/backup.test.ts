@@ -76,6 +76,13 @@ test('dummy: a backup streamed into S3 is restored into a new cluster, which see
   assert.ok(verbs.indexOf('restore') >= 0 && verbs.indexOf('restore') < verbs.indexOf('seed'), `restore, then seed (ran: ${verbs.join(' ')})`);
   const reasons = (await clusterEvents(namespace, 'restored')).map((e) => e.reason);
   for (const reason of ['Restoring', 'Restored', 'Seeded']) assert.ok(reasons.includes(reason), `event ${reason} (got ${reasons.join(', ')})`);
+
+  // The same backup named by its object key, as after the Backup resource itself is gone: the manifest
+  // beside the object is what makes it a backup.
+  await createCluster(namespace, manifest('fromkey', storage, { bootstrap: { backup: { objectKey: key } } }));
+  const fromKey = await waitForCluster(namespace, 'fromkey', 'the cluster restored by object key running', running(3));
+  assert.equal(fromKey.status?.lastBootstrap?.sequence, 42);
+  assert.equal(fromKey.status?.restore?.objectKey, key);
 });
 
 test('dummy faults: a backup that fails midway, hangs, or loses its member fails cleanly and leaves nothing in storage', async (t) => {

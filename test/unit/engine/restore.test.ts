@@ -64,6 +64,22 @@ describe('restore from a backup', () => {
     assert.equal(plan.restore?.phase, 'Restored');
   });
 
+  it('a restore reported as a success whose data is not there is a failed restore: no seed, retried later', () => {
+    const members = stoppedCluster([0, 0, 0]);
+    members[0]!.record = { ...members[0]!.record, restoredFrom: 'nightly-1', sequence: 0, sequenceAt: NOW };
+    const plan = decide(policy({ restore: restore({ sequence: 42 }) }), observation(members));
+    assert.equal(plan.change, undefined, 'the empty member is not seeded');
+    assert.equal(condition(plan, 'Available').reason, 'RestoreFailed');
+    const rec = plan.records.find((r) => r.name === name(0))!;
+    assert.equal(rec.restoredFrom, undefined);
+    assert.equal(rec.restoreFailures, 1);
+    assert.match(rec.lastError ?? '', /below the backup's 42: the restore did not take/);
+    assert.equal(members[0]!.record.restoredFrom, 'nightly-1', 'the observation itself is not changed');
+    // At the backup's sequence or above (Galera's position moves on during the backup): seeded.
+    members[0]!.record = { ...members[0]!.record, sequence: 45 };
+    assert.deepEqual(decide(policy({ restore: restore({ sequence: 42 }) }), observation(members)).change, { kind: 'seed', member: name(0), sequence: 45, override: false, restoredFrom: 'nightly-1' });
+  });
+
   it('the lights-out guard refusal names the restore when every volume is empty', () => {
     const plan = decide(policy(), observation(stoppedCluster([0, 0, 0]), { highestSequence: 37 }));
     assert.equal(condition(plan, 'Available').reason, 'BootstrapRefused');
