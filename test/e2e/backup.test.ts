@@ -177,3 +177,32 @@ test('dummy faults: a corrupted object and a failing restore are never followed 
   assert.equal(restored.status?.lastBootstrap?.sequence, 9);
   assert.equal(restored.status?.restore?.phase, 'Completed');
 });
+
+test('dummy: with restoreOnDataLoss, a lights-out that lost every volume is restored from the newest backup without a person', async (t) => {
+  const namespace = await testNamespace(t, 'restore-policy');
+  const storage = await testStorage(t, namespace);
+  startOperator(t, namespace);
+  await createCluster(namespace, manifest('example', storage, { sequenceInterval: '1s', backup: { ...storage.policy, restoreOnDataLoss: true } }));
+  await waitForCluster(namespace, 'example', '3 primaries', running(3));
+  for (const pod of ['rss-example-0', 'rss-example-1', 'rss-example-2']) setSequence(namespace, pod, '30');
+  await waitForCluster(namespace, 'example', 'the mark at 30', (rss) => rss.status?.highestSequence === 30);
+  await createBackup(namespace, 'older', 'example');
+  assert.equal((await waitForBackup(namespace, 'older', 'the first backup', ended)).status?.phase, 'Completed');
+  for (const pod of ['rss-example-0', 'rss-example-1', 'rss-example-2']) setSequence(namespace, pod, '35');
+  await createBackup(namespace, 'newest', 'example');
+  assert.equal((await waitForBackup(namespace, 'newest', 'the second backup', ended)).status?.phase, 'Completed');
+  for (const pod of ['rss-example-0', 'rss-example-1', 'rss-example-2']) setSequence(namespace, pod, '40');
+  await waitForCluster(namespace, 'example', 'the mark at 40', (rss) => rss.status?.highestSequence === 40);
+
+  // Every pod and every volume lost at once.
+  await cluster().core.deleteCollectionNamespacedPod({ namespace, labelSelector: 'app=example', gracePeriodSeconds: 0 });
+  for (const pod of ['rss-example-0', 'rss-example-1', 'rss-example-2']) rmSync(join(cluster().podDir(namespace, pod), 'data'), { recursive: true, force: true });
+
+  const back = await waitForCluster(namespace, 'example', 'restored from the newest backup and running', (rss) => running(3)(rss) && rss.status?.restore?.phase === 'Completed', 90_000);
+  assert.equal(back.status?.restore?.backup, 'newest');
+  assert.equal(back.status?.restore?.requestedBy, 'policy');
+  assert.equal(back.status?.lastBootstrap?.sequence, 35, 'what the newest backup held: the writes after it are lost, as the policy accepts');
+  assert.equal(back.status?.highestSequence, 35, 'the mark starts again at the restored sequence');
+  const reasons = (await clusterEvents(namespace, 'example')).map((e) => e.reason);
+  for (const reason of ['Restoring', 'Restored', 'Seeded']) assert.ok(reasons.includes(reason), `event ${reason} (got ${reasons.join(', ')})`);
+});
