@@ -180,12 +180,17 @@ export class Manager {
     const managed = `${LABEL_MANAGED}=true`;
     const nsPath = (ns: string | undefined, group: string, plural: string) => `${group}${ns ? `/namespaces/${ns}` : ''}/${plural}`;
 
-    this.clusters = new WatchSet('ReplicatedStatefulSet', this.log, (ns) =>
-      makeInformer(kc, nsPath(ns, `/apis/${GROUP}/${VERSION}`, PLURAL), () =>
-        (ns
-          ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
-          : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Promise<{ items: (ReplicatedStatefulSet & KubernetesObject)[]; metadata?: object }>,
-      ), options.namespaces);
+    // The operator's own resources, each watched the same way.
+    const customWatch = <T extends KubernetesObject>(kind: string, plural: string) =>
+      new WatchSet<T>(kind, this.log, (ns) =>
+        makeInformer(kc, nsPath(ns, `/apis/${GROUP}/${VERSION}`, plural), () =>
+          (ns
+            ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural })
+            : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as Promise<{ items: T[]; metadata?: object }>,
+        ), options.namespaces);
+    this.clusters = customWatch<ReplicatedStatefulSet & KubernetesObject>('ReplicatedStatefulSet', PLURAL);
+    this.backups = customWatch<Backup & KubernetesObject>('Backup', BACKUP_PLURAL);
+    this.schedules = customWatch<BackupSchedule & KubernetesObject>('BackupSchedule', BACKUP_SCHEDULE_PLURAL);
     this.pods = new WatchSet('Pod', this.log, (ns) =>
       makeInformer(kc, nsPath(ns, '/api/v1', 'pods'), () => (ns ? core.listNamespacedPod({ namespace: ns, labelSelector: managed }) : core.listPodForAllNamespaces({ labelSelector: managed })), managed),
       options.namespaces);
@@ -197,20 +202,6 @@ export class Manager {
       options.namespaces);
 
     // Registered before the handlers that enqueue, so a reconcile started by an event sees it in the index.
-    this.backups = new WatchSet('Backup', this.log, (ns) =>
-      makeInformer(kc, nsPath(ns, `/apis/${GROUP}/${VERSION}`, BACKUP_PLURAL), () =>
-        (ns
-          ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: BACKUP_PLURAL })
-          : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: BACKUP_PLURAL })) as Promise<{ items: (Backup & KubernetesObject)[]; metadata?: object }>,
-      ), options.namespaces);
-
-    this.schedules = new WatchSet('BackupSchedule', this.log, (ns) =>
-      makeInformer(kc, nsPath(ns, `/apis/${GROUP}/${VERSION}`, BACKUP_SCHEDULE_PLURAL), () =>
-        (ns
-          ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: BACKUP_SCHEDULE_PLURAL })
-          : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: BACKUP_SCHEDULE_PLURAL })) as Promise<{ items: (BackupSchedule & KubernetesObject)[]; metadata?: object }>,
-      ), options.namespaces);
-
     this.pods.on('add', (pod) => this.podIndex.set(pod));
     this.pods.on('update', (pod) => this.podIndex.set(pod));
     this.pods.on('delete', (pod) => this.podIndex.delete(pod));
@@ -378,7 +369,18 @@ export class Manager {
 
   async start(): Promise<void> {
     if (this.o.httpAddress !== undefined) await this.serveHttp(this.o.httpAddress);
-    await Promise.all([this.clusters.start(), this.pods.start(), this.statefulSets.start(), this.services.start(), this.backups.start(), this.schedules.start()]);
+    const crd = (set: { start(): Promise<void> }, resource: string, file: string) =>
+      set.start().catch((error: unknown) => {
+        throw new Error(`cannot watch ${resource} (${describeError(error)}): install its CustomResourceDefinition (${file}) and check the operator's RBAC`);
+      });
+    await Promise.all([
+      crd(this.clusters, `${PLURAL}.${GROUP}`, 'deploy/crd.yaml'),
+      this.pods.start(),
+      this.statefulSets.start(),
+      this.services.start(),
+      crd(this.backups, `${BACKUP_PLURAL}.${GROUP}`, 'deploy/crd-backup.yaml'),
+      crd(this.schedules, `${BACKUP_SCHEDULE_PLURAL}.${GROUP}`, 'deploy/crd-backup.yaml'),
+    ]);
     this.log.info('caches synced');
     if (this.elector) void this.elector.run(() => this.startLeading(), () => this.stopLeading());
     else this.startLeading();
