@@ -5,74 +5,27 @@
 import { Watch } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { processesUnder, repoRoot } from '../../controlplane/localcluster.ts';
 import { ANNOTATION_FENCED, ANNOTATION_SEED_OVERRIDE, GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
-import type { ReplicatedStatefulSet, StatusCondition } from '../../src/api/types.ts';
-import { cluster, eventually, testNamespace } from '../support/cluster.ts';
-import { clusterEvents, createCluster, getCluster, loadManifest, startOperator, waitForCluster, type OperatorProcess } from '../support/operator.ts';
+import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
+import { cluster, eventually } from '../support/cluster.ts';
+import { BOOT_TIMEOUT_MS, agent, agentLog, condition, expectSynced, galeraManifest, galeraNamespace, ids, lastStartLog, orShowLog, podFile, primaries, seconds, serversUnder, sql, wsrepStatus } from '../support/galera.ts';
+import { clusterEvents, createCluster, getCluster, startOperator, waitForCluster, type OperatorProcess } from '../support/operator.ts';
 
 const run = promisify(execFile);
 const NAME = 'galera';
 const member = (ordinal: number) => `rss-galera-${ordinal}`;
 const membersOf = (n: number) => Array.from({ length: n }, (_, i) => member(i));
 const MEMBERS = membersOf(3);
-// The script by its path: the manifest names it `galera-agent`, found on the fake nodes' PATH, but a control
-// plane started before examples/galera/bin existed does not have it there.
-const AGENT = join(repoRoot, 'examples', 'galera', 'bin', 'galera-agent');
-const BOOT_TIMEOUT_MS = 240_000;
 
-/** n members run as primaries and the cluster is Running. */
-const primaries = (n: number) => (rss: ReplicatedStatefulSet) => (rss.status?.members?.primary?.length ?? 0) === n && rss.status?.phase === 'Running';
 const allPrimaries = primaries(3);
-const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const condition = (rss: ReplicatedStatefulSet, type: string): StatusCondition | undefined => rss.status?.conditions?.find((x) => x.type === type);
 
-function manifest(): ReplicatedStatefulSet {
-  const m = loadManifest('examples/galera/cluster.yaml');
-  for (const c of Object.values(m.spec.pod.commands)) {
-    if (c?.command[0] === 'galera-agent') c.command[0] = AGENT;
-  }
-  return m;
-}
-
-/**
- * A namespace for the test, deleted at the end; then waits until every process its pods started (mariadbd,
- * rsync) is gone — the exec agent kills them when the pods go — and kills and reports any left over.
- */
-async function galeraNamespace(t: TestContext, prefix: string): Promise<string> {
-  const c = cluster();
-  const namespace = await testNamespace(t, prefix);
-  t.after(async () => {
-    if (process.env.RSS_KEEP_NAMESPACES) return;
-    await c.core.deleteNamespace({ name: namespace }).catch(() => undefined);
-    const dir = c.podDir(namespace, '').replace(/\/$/, '');
-    const left = await eventually(`the processes of ${namespace}'s pods to end`, () => processesUnder(dir).length === 0, 90_000, 500).then(
-      () => [] as number[],
-      () => processesUnder(dir),
-    );
-    for (const pid of left) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    }
-    assert.deepEqual(left, [], `processes left running in ${dir} after the namespace was deleted (killed now)`);
-  });
-  return namespace;
-}
-
-/** Waits for `wait`; if it fails, shows the end of the operator's log first. */
-async function orShowLog<T>(t: TestContext, operator: OperatorProcess, wait: Promise<T>, lines = 60): Promise<T> {
-  try {
-    return await wait;
-  } catch (error) {
-    t.diagnostic(operator.log().split('\n').slice(-lines).join('\n'));
-    throw error;
-  }
-}
+const manifest = () => galeraManifest(NAME);
 
 interface Galera {
   namespace: string;
@@ -97,50 +50,8 @@ async function galeraCluster(t: TestContext, prefix: string, spec: Partial<Repli
   return { namespace, operator, rss: up, bootstrap };
 }
 
-function podFile(namespace: string, pod: string, ...path: string[]): string {
-  return join(cluster().podDir(namespace, pod), ...path);
-}
-
-/** Runs SQL on one member through its socket; returns the rows (tab-separated columns), no header. */
-async function sql(namespace: string, pod: string, query: string, timeoutMs = 20_000): Promise<string[][]> {
-  const { stdout } = await run('mariadb', ['--no-defaults', '-uroot', `--socket=${podFile(namespace, pod, 'run', 'mysqld.sock')}`, '--connect-timeout=5', '-N', '-B', '-e', query], { timeout: timeoutMs });
-  return stdout.split('\n').filter(Boolean).map((line) => line.split('\t'));
-}
-
-/** The ids in rss.acked on one member, read after it has applied everything the cluster committed before. */
-async function ids(namespace: string, pod: string): Promise<Set<number>> {
-  return new Set((await sql(namespace, pod, 'SET SESSION wsrep_sync_wait = 1; SELECT id FROM rss.acked')).map((r) => Number(r[0])));
-}
-
 async function insert(namespace: string, pod: string, rows: number[]): Promise<void> {
   for (const id of rows) await sql(namespace, pod, `INSERT INTO rss.acked (id, via) VALUES (${id}, '${pod}')`);
-}
-
-async function wsrepStatus(namespace: string, pod: string): Promise<Map<string, string>> {
-  const rows = await sql(namespace, pod, "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment', 'wsrep_cluster_size', 'wsrep_cluster_status', 'wsrep_last_committed')", 10_000);
-  return new Map(rows.map(([k, v]) => [k!, v!]));
-}
-
-async function expectSynced(namespace: string, pod: string, size: number): Promise<void> {
-  const status = await wsrepStatus(namespace, pod);
-  assert.equal(status.get('wsrep_local_state_comment'), 'Synced', `${pod} is Synced`);
-  assert.equal(status.get('wsrep_cluster_status'), 'Primary', `${pod} is in the primary component`);
-  assert.equal(status.get('wsrep_cluster_size'), String(size), `${pod} sees ${size} members`);
-}
-
-/** Runs galera-agent in a member pod through the pod exec API (kubectl exec → kwok), as the operator does. */
-function agent(namespace: string, pod: string, ...args: string[]): string {
-  return cluster().kubectl(['-n', namespace, 'exec', pod, '-c', 'galera', '--', AGENT, ...args]);
-}
-
-/** What galera-agent did in a member (its agent.log): [{time, verb, text}], oldest first. */
-function agentLog(namespace: string, pod: string): { time: number; verb: string; text: string }[] {
-  const file = podFile(namespace, pod, 'agent.log');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').flatMap((line) => {
-    const m = /^(\S+) \[(\w+)\] (.*)$/.exec(line);
-    return m ? [{ time: Date.parse(m[1]!), verb: m[2]!, text: m[3]! }] : [];
-  });
 }
 
 function grastateSeqno(namespace: string, pod: string): number {
@@ -148,22 +59,9 @@ function grastateSeqno(namespace: string, pod: string): number {
   return Number(/^seqno:\s*(-?\d+)/m.exec(text)![1]);
 }
 
-/** The server's log since its last start by the agent. */
-function lastStartLog(namespace: string, pod: string): string {
-  const log = readFileSync(podFile(namespace, pod, 'mariadbd.log'), 'utf8');
-  return log.slice(log.lastIndexOf('==== '));
-}
-
 /** SIGKILLs the member's mariadbd (a crash: grastate.dat keeps seqno -1). */
 function killServer(namespace: string, pod: string): void {
   process.kill(Number(readFileSync(podFile(namespace, pod, 'run', 'mariadbd.pid'), 'utf8')), 'SIGKILL');
-}
-
-/** Pids of the mariadbd processes started in a pod's directory. */
-function serversUnder(dir: string): number[] {
-  return processesUnder(dir).filter((pid) => {
-    try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'mariadbd'; } catch { return false; }
-  });
 }
 
 async function setPaused(namespace: string, paused: boolean): Promise<void> {

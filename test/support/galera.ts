@@ -1,8 +1,8 @@
 // MariaDB Galera (examples/galera) in the end-to-end tests, for clusters of any name: the manifest with the
 // agent named by its path, a namespace whose pods' processes are waited for, SQL through a member's socket,
 // an acknowledged-rows writer that records when each row was sent and acknowledged, and the `kubectl rss`
-// plugin run without blocking the event loop (so a writer keeps writing while it runs). The helpers of
-// test/e2e/galera.test.ts, generalised (that file keeps its own copies).
+// plugin run without blocking the event loop (so a writer keeps writing while it runs). Shared by
+// test/e2e/galera.test.ts and test/e2e/galera-backup.test.ts.
 import { Watch } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
