@@ -9,7 +9,6 @@
 // the kubeconfig's certificates change.
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { PassThrough, Writable, type Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { CommandOutcome } from '../engine/types.ts';
 
@@ -36,8 +35,8 @@ export interface ExecStreams {
   signal?: AbortSignal;
 }
 
-/** Most bytes of stdin queued on the WebSocket before the source is read further. */
-const STDIN_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Most bytes of stdin handed to the WebSocket and not yet written to its socket before the source is read further. */
+const STDIN_IN_FLIGHT_BYTES = 1024 * 1024;
 
 /** Passes stdout on to a sink, pausing the WebSocket while the sink is full. */
 class BackpressuredSink extends Writable {
@@ -241,7 +240,7 @@ export class PodExecutor {
           ws.on('close', concluded);
           ws.on('error', (error: Error) => finish(outcome(null, `exec connection error: ${error.message}`)));
           if (streams.stdin && stdinPipe) {
-            void pumpStdin(streams.stdin, stdinPipe, () => ws.bufferedAmount, () => settled).catch((error: unknown) => {
+            void pumpStdin(streams.stdin, stdinPipe, ws, () => settled).catch((error: unknown) => {
               // Close stdin early: the command sees a truncated stream; its end is awaited as usual.
               stdinError = error instanceof Error ? error.message : String(error);
               stdinPipe.end();
@@ -265,14 +264,37 @@ export function commandNotFound(message: string | undefined): string | undefined
   return match ? `the program could not be started: ${match[1]}` : undefined;
 }
 
-/** Copies `source` into the exec's stdin, no faster than the WebSocket sends it. */
-async function pumpStdin(source: Readable, stdin: PassThrough, queued: () => number, done: () => boolean): Promise<void> {
+/**
+ * Copies `source` into the exec's stdin, no faster than the WebSocket writes it out. The frames are sent
+ * here rather than through the client's stdin stream (which sends whatever arrives at once): each send's
+ * callback says when its bytes reached the socket, which bounds what is held in memory. `stdin`, the stream
+ * the client watches, only carries the end: ending it sends the close of the stdin channel after them.
+ */
+async function pumpStdin(source: Readable, stdin: PassThrough, ws: WebSocketLike, done: () => boolean): Promise<void> {
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  let failed: Error | undefined;
   for await (const chunk of source) {
     if (done()) return;
-    while (queued() > STDIN_BUFFER_BYTES && !done()) await sleep(2);
-    stdin.write(chunk as Buffer);
+    const data = chunk as Buffer;
+    const frame = Buffer.allocUnsafe(data.length + 1);
+    frame[0] = 0; // the stdin channel
+    data.copy(frame, 1);
+    inFlight += frame.length;
+    ws.send(frame, (error?: Error) => {
+      inFlight -= frame.length;
+      if (error) failed = error;
+      wake?.();
+    });
+    while (inFlight > STDIN_IN_FLIGHT_BYTES && !done() && !failed) await new Promise<void>((resolve) => (wake = resolve));
+    if (failed) throw new Error(`sending stdin failed: ${failed.message}`);
   }
   stdin.end();
+}
+
+/** What the stdin pump needs of the exec's WebSocket. */
+interface WebSocketLike {
+  send(data: Buffer, callback: (error?: Error) => void): void;
 }
 
 export function describeError(error: unknown): string {
