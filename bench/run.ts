@@ -1,6 +1,7 @@
-// The benchmark command: `npm run bench` runs every scenario and prints a table; `npm run bench -- NAME…`
-// runs some (bootstrap, failover, scale, galera). On the local control plane (started or reused, never stopped);
-// everything it creates (namespaces, operator processes) is removed at the end, also on Ctrl-C.
+// The benchmark command: `npm run bench` runs every scenario but backup (a GiB of data, 13–17 minutes: only
+// when named) and prints a table; `npm run bench -- NAME…` runs some (bootstrap, failover, scale, galera,
+// backup). On the local control plane (started or reused, never stopped); everything it creates (namespaces,
+// operator processes) is removed at the end, also on Ctrl-C.
 //
 // Options:
 //   --trials N            bootstrap trials per size (default 5)
@@ -12,6 +13,8 @@
 //                         reconcile intervals (default 60)
 //   --deletion-trials N   pod deletions timed under load in the scale scenario (default 5)
 //   --galera-trials N     bootstrap and failover trials of the Galera scenario (default 3)
+//   --backup-gib N        GiB of data in the backup scenario's Galera cluster (default 1; fractions allowed)
+//   --backup-trials N     paired backup trials (baseline, operator) of the backup scenario (default 3)
 //   --cpu-prof            start every operator with `node --cpu-prof` (whole process) and the inspector, profile
 //                         each measurement window, and summarise the profiles
 //   --operator-node-options="FLAGS"  extra node flags for the operator process (note the "="), e.g.
@@ -27,6 +30,7 @@ import type { BenchContext, BenchOptions } from './lib/context.ts';
 import { connect, createdNamespaces, deleteCreatedNamespaces, type Cluster } from './lib/kube.ts';
 import { prepareOperator, stopAllOperators, type OperatorRuntime } from './lib/operator.ts';
 import { formatScenario, machineDescription, summaryTable, type ScenarioResult, type SummaryRow } from './lib/report.ts';
+import { backupScenario } from './scenarios/backup.ts';
 import { bootstrapScenario } from './scenarios/bootstrap.ts';
 import { failoverScenario } from './scenarios/failover.ts';
 import { galeraScenario } from './scenarios/galera.ts';
@@ -37,11 +41,20 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult[] 
   failover: failoverScenario,
   scale: scaleScenario,
   galera: galeraScenario,
+  backup: backupScenario,
 };
+/** Scenarios that run only when named. */
+const ON_REQUEST = new Set(['backup']);
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function positiveNumber(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${value}"`);
   return n;
 }
 
@@ -56,6 +69,8 @@ async function main(): Promise<number> {
       window: { type: 'string', default: '60' },
       'deletion-trials': { type: 'string', default: '5' },
       'galera-trials': { type: 'string', default: '3' },
+      'backup-gib': { type: 'string', default: '1' },
+      'backup-trials': { type: 'string', default: '3' },
       'cpu-prof': { type: 'boolean', default: false },
       'operator-node-options': { type: 'string', default: '' },
       'operator-from': { type: 'string', default: 'dist' },
@@ -64,10 +79,10 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench [-- bootstrap|failover|scale|galera …] [--trials N] [--failover-trials N] [--clusters N,N] [--scale-namespaces K] [--window S] [--deletion-trials N] [--galera-trials N] [--cpu-prof] [--operator-node-options="FLAGS"] [--operator-from dist|src] [--out DIR]');
+    console.log('usage: npm run bench [-- bootstrap|failover|scale|galera|backup …] [--trials N] [--failover-trials N] [--clusters N,N] [--scale-namespaces K] [--window S] [--deletion-trials N] [--galera-trials N] [--backup-gib N] [--backup-trials N] [--cpu-prof] [--operator-node-options="FLAGS"] [--operator-from dist|src] [--out DIR]');
     return 0;
   }
-  const names = positionals.length ? positionals : Object.keys(SCENARIOS);
+  const names = positionals.length ? positionals : Object.keys(SCENARIOS).filter((n) => !ON_REQUEST.has(n));
   for (const n of names) if (!SCENARIOS[n]) throw new Error(`unknown scenario "${n}"; expected ${Object.keys(SCENARIOS).join(', ')}`);
   const from = values['operator-from'];
   if (from !== 'dist' && from !== 'src') throw new Error(`--operator-from must be dist or src, got "${from}"`);
@@ -79,6 +94,8 @@ async function main(): Promise<number> {
     windowSeconds: positiveInt('window', values.window),
     deletionTrials: positiveInt('deletion-trials', values['deletion-trials']),
     galeraTrials: positiveInt('galera-trials', values['galera-trials']),
+    backupGib: positiveNumber('backup-gib', values['backup-gib']),
+    backupTrials: positiveInt('backup-trials', values['backup-trials']),
     cpuProf: values['cpu-prof'],
     nodeOptions: values['operator-node-options'].split(/\s+/).filter(Boolean),
     operatorFrom: from,

@@ -17,6 +17,10 @@ export interface BenchOptions {
   deletionTrials: number;
   /** Bootstrap and failover trials of the Galera scenario. */
   galeraTrials: number;
+  /** Data loaded into the backup scenario's Galera cluster, GiB. */
+  backupGib: number;
+  /** Paired backup trials (baseline and operator) of the backup scenario. */
+  backupTrials: number;
   /** Start every operator with `node --cpu-prof` and profile the measurement windows. */
   cpuProf: boolean;
   /** Extra node flags for the operator process (runtime settings to compare; the operator is unchanged). */
