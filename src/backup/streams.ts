@@ -39,12 +39,15 @@ export class SizeMismatchError extends Error {
 }
 
 /**
- * Passes bytes on, except the last `tail` bytes, which are released only when the stream ends with the
- * expected SHA-256 and size. On a mismatch the stream errors instead, and the reader never gets the end.
+ * Passes bytes on, except at least the last `tail` bytes, which are released only when the stream ends
+ * with the expected SHA-256 and size. On a mismatch the stream errors instead, and the reader never gets
+ * the end.
  */
 export class VerifiedTail extends Transform {
   private readonly hash: Hash = createHash('sha256');
-  private held: Buffer = Buffer.alloc(0);
+  /** The newest chunks, at least `tail` bytes of them once there are that many: not passed on yet. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
   private bytes = 0;
   private readonly expectedSha256: string;
   private readonly expectedSize: number | undefined;
@@ -60,14 +63,15 @@ export class VerifiedTail extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    const all = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
-    if (all.length <= this.tail) {
-      this.held = all;
-      done();
-      return;
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    // Whole chunks go on while what stays held is still at least the tail: nothing is copied.
+    while (this.held.length > 1 && this.heldBytes - this.held[0]!.length >= this.tail) {
+      const oldest = this.held.shift()!;
+      this.heldBytes -= oldest.length;
+      this.push(oldest);
     }
-    this.held = Buffer.from(all.subarray(all.length - this.tail));
-    done(null, all.subarray(0, all.length - this.tail));
+    done();
   }
 
   override _flush(done: TransformCallback): void {
@@ -80,6 +84,8 @@ export class VerifiedTail extends Transform {
       done(new ChecksumMismatchError(this.expectedSha256, actual, this.bytes));
       return;
     }
-    done(null, this.held);
+    for (const chunk of this.held) this.push(chunk);
+    this.held = [];
+    done();
   }
 }
