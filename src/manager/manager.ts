@@ -46,6 +46,14 @@ export interface ManagerOptions {
 
 type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 
+/** A work-queue handler from a reconcile of one object: the queues' keys are "namespace/name". */
+function byKey(reconcile: (namespace: string, name: string) => Promise<{ requeueAfterMs?: number }>): (key: string) => Promise<{ requeueAfterMs?: number }> {
+  return (key) => {
+    const [namespace, name] = key.split('/') as [string, string];
+    return reconcile(namespace, name);
+  };
+}
+
 /** Backoff cap for a reconcile that failed because a command could not be run (pod unreachable, exec refused). */
 export const EXEC_UNAVAILABLE_MAX_BACKOFF_MS = 10_000;
 
@@ -241,10 +249,7 @@ export class Manager {
       log: this.log,
       openStore,
     });
-    this.backupQueue = new WorkQueue((key) => {
-      const [namespace, name] = key.split('/') as [string, string];
-      return this.backupController.reconcile(namespace, name);
-    }, { concurrency: options.concurrency ?? 16 });
+    this.backupQueue = new WorkQueue(byKey((namespace, name) => this.backupController.reconcile(namespace, name)), { concurrency: options.concurrency ?? 16 });
     this.scheduleController = new ScheduleController({
       caches: {
         schedule: (namespace, name) => this.schedules.get(name, namespace),
@@ -255,13 +260,10 @@ export class Manager {
       events: this.events,
       log: this.log,
     });
-    this.scheduleQueue = new WorkQueue((key) => {
-      const [namespace, name] = key.split('/') as [string, string];
-      return this.scheduleController.reconcile(namespace, name);
-    }, { concurrency: 4 });
+    this.scheduleQueue = new WorkQueue(byKey((namespace, name) => this.scheduleController.reconcile(namespace, name)), { concurrency: 4 });
     this.scheduleQueue.onError = (key, error, retryInMs) => this.log.error({ schedule: key, err: describeError(error), retryInMs }, 'backup schedule reconcile failed; will retry');
     this.backupQueue.onError = (key, error, retryInMs) => this.log.error({ backup: key, err: describeError(error), retryInMs }, 'backup reconcile failed; will retry');
-    this.queue = new WorkQueue((key) => this.handle(key), {
+    this.queue = new WorkQueue(byKey((namespace, name) => this.reconciler.reconcile(namespace, name)), {
       concurrency: options.concurrency ?? 16,
       // A pod that cannot be reached now is often reachable in seconds (just started, or the exec path
       // recovered): retry it sooner than an API error.
@@ -323,11 +325,6 @@ export class Manager {
   /** Watch events are `high` priority: they are served before periodic probes (see WorkQueue). */
   private enqueue(key: string, priority: Priority = 'high'): void {
     if (this.leading) this.queue.add(key, priority);
-  }
-
-  private async handle(key: string): Promise<{ requeueAfterMs?: number }> {
-    const [namespace, name] = key.split('/') as [string, string];
-    return await this.reconciler.reconcile(namespace, name);
   }
 
   /** Every cluster's phase and member roles, as the cache has them (for the gauges, at scrape time). */
