@@ -11,9 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { objectStore } from '../../controlplane/localcluster.ts';
 import type { Backup } from '../../src/api/backup-types.ts';
 import {
   ANNOTATION_FENCED,
@@ -31,6 +29,7 @@ import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import type { BackupsView } from '../../src/cli/backups.ts';
 import { table } from '../../src/cli/format.ts';
 import type { StatusView } from '../../src/cli/status-view.ts';
+import { testStorage } from '../support/backup.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
 import { kubectlRss } from '../support/plugin.ts';
 import { createCluster, getCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
@@ -382,27 +381,11 @@ test('kubectl rss: backup, backups, restore, and the Backups part of status (no 
 });
 
 test('kubectl rss backup --wait with the operator: a backup into the local S3 server, followed to the end', async (t) => {
-  const c = cluster();
-  const s = objectStore();
-  if (s === undefined) {
-    t.skip('the local control plane runs without its S3 server (component s3)');
-    return;
-  }
+  // The bucket and its credentials Secret; fails (never skips) when the control plane has no S3 server.
   const namespace = await testNamespace(t, 'kubectl-rss-s3');
-  const s3 = new S3Client({ endpoint: s.endpoint, region: s.region, forcePathStyle: true, credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } });
-  const bucket = `kubectl-rss-${Math.random().toString(36).slice(2, 8)}`;
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  t.after(async () => {
-    const left = await s3.send(new ListObjectsV2Command({ Bucket: bucket })).catch(() => undefined);
-    for (const o of left?.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key })).catch(() => undefined);
-    await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
-    s3.destroy();
-  });
-  await c.core.createNamespacedSecret({ namespace, body: { metadata: { name: 's3' }, stringData: { id: s.accessKeyId, secret: s.secretAccessKey } } });
+  const storage = await testStorage(t, namespace);
   await createCluster(namespace, example('real', (r) => {
-    r.spec.backup = {
-      storage: { s3: { endpoint: s.endpoint, region: s.region, bucket, forcePathStyle: true, credentials: { accessKeyId: { name: 's3', key: 'id' }, secretAccessKey: { name: 's3', key: 'secret' } } } },
-    };
+    r.spec.backup = storage.policy;
     r.spec.pod.commands.backup = { command: ['rss-dummy', 'backup'] };
     r.spec.pod.commands.restore = { command: ['rss-dummy', 'restore'] };
   }));
