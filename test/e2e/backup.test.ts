@@ -62,7 +62,7 @@ test('dummy: a backup streamed into S3 is restored into a new cluster, which see
   // Every member's data is lost with its cluster.
   await cluster().custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name: 'example' });
   await eventually('the old members gone', async () => (await cluster().core.listNamespacedPod({ namespace, labelSelector: 'app=example' })).items.length === 0);
-  for (const pod of ['rss-example-0', 'rss-example-1', 'rss-example-2']) rmSync(cluster().podDir(namespace, pod), { recursive: true, force: true });
+  for (const pod of ['rss-example-0', 'rss-example-1', 'rss-example-2']) rmSync(cluster().podDir(namespace, pod), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 
   await createCluster(namespace, manifest('restored', storage, { bootstrap: { backup: { name: 'first' } } }));
   const restored = await waitForCluster(namespace, 'restored', 'the restored cluster running', running(3));
@@ -196,7 +196,7 @@ test('dummy: with restoreOnDataLoss, a lights-out that lost every volume is rest
 
   // Every pod and every volume lost at once.
   await cluster().core.deleteCollectionNamespacedPod({ namespace, labelSelector: 'app=example', gracePeriodSeconds: 0 });
-  for (const pod of ['rss-example-0', 'rss-example-1', 'rss-example-2']) rmSync(join(cluster().podDir(namespace, pod), 'data'), { recursive: true, force: true });
+  for (const pod of ['rss-example-0', 'rss-example-1', 'rss-example-2']) rmSync(join(cluster().podDir(namespace, pod), 'data'), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 
   const back = await waitForCluster(namespace, 'example', 'restored from the newest backup and running', (rss) => running(3)(rss) && rss.status?.restore?.phase === 'Completed', 90_000);
   assert.equal(back.status?.restore?.backup, 'newest');

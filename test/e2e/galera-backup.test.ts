@@ -155,7 +155,7 @@ test('galera backup → new cluster: a backup taken under writes with kubectl rs
   await c.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name: 'galera' });
   await eventually('the old members\' pods to be gone', async () => (await c.core.listNamespacedPod({ namespace, labelSelector: 'app=galera' })).items.length === 0, 120_000, 200);
   await eventually('the old members\' mariadbd to end', () => old.every((pod) => serversUnder(c.podDir(namespace, pod)).length === 0), 60_000, 200);
-  for (const pod of old) rmSync(c.podDir(namespace, pod), { recursive: true, force: true });
+  for (const pod of old) rmSync(c.podDir(namespace, pod), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   t.diagnostic(`cluster deleted → pods and servers gone, data removed: ${seconds(deleted)}`);
   assert.equal((await getBackup(namespace, 'before-loss')).status?.phase, 'Completed', 'the Backup outlives its cluster');
 

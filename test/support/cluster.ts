@@ -29,10 +29,30 @@ export async function testNamespace(t: TestContext, prefix: string): Promise<str
   t.after(async () => {
     if (process.env.RSS_KEEP_NAMESPACES) return;
     await c.core.deleteNamespace({ name }).catch(() => undefined);
-    // The members' folders outlive their pods, as volumes would; the test's are of no use to anyone now.
-    rmSync(c.podDir(name, ''), { recursive: true, force: true });
+    await removeMemberFolders(c.podDir(name, ''));
   });
   return name;
+}
+
+/**
+ * The members' folders outlive their pods, as volumes would; the test's are of no use to anyone now. A
+ * command still running in a pod being deleted (a probe, a background server) may write into its folder
+ * while it is removed, so removal is retried; a folder that still cannot be removed is left with a warning,
+ * since what the test asserted is already settled.
+ */
+async function removeMemberFolders(dir: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      return;
+    } catch (error) {
+      if (attempt >= 10) {
+        process.emitWarning(`could not remove the test's member folders ${dir}: ${String(error)}`);
+        return;
+      }
+      await sleep(500);
+    }
+  }
 }
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails with `what` after the timeout. */
