@@ -1,5 +1,6 @@
 // The policy engine's vocabulary. Everything here is plain data: the engine imports nothing from
 // Kubernetes, so every decision can be tested without a cluster.
+import type { ConditionReason } from './reasons.ts';
 
 /** What the operator believes a member's application is doing. */
 export type Role = 'primary' | 'secondary' | 'stopped' | 'failed' | 'unknown';
@@ -181,7 +182,7 @@ export interface Condition {
   type: ConditionType | 'SpecValid' | 'Paused';
   status: 'True' | 'False' | 'Unknown';
   /** CamelCase, machine-readable. */
-  reason: string;
+  reason: ConditionReason;
   /** One line for a person: what is happening and, when waiting, why and what to do. */
   message: string;
 }

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { decide } from '../../../src/engine/decide.ts';
 import { recordChange } from '../../../src/engine/outcomes.ts';
-import { restoreBackoffMs } from '../../../src/engine/restore.ts';
+import { restoreBackoffMs } from '../../../src/engine/rules/restore.ts';
 import type { ClusterPolicy, MemberObservation, RestoreRequest } from '../../../src/engine/types.ts';
 import { NOW, condition, exit, member, name, observation, ok, policy, stoppedCluster } from './fixtures.ts';
 

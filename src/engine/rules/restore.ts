@@ -8,8 +8,8 @@
 // member only counts as restored after its `restore` command exited 0, the checksum matched, and it then
 // reports at least the sequence the backup recorded. (A restore found not to have taken is recorded as a
 // failure in the records this decision returns: they are the decision's own copies, not the observation.)
-import type { Context, Member, Step } from './decide.ts';
-import type { RestoreProgress, RestoreRequest } from './types.ts';
+import type { Context, Member, Step } from '../context.ts';
+import type { RestoreProgress, RestoreRequest } from '../types.ts';
 
 /** Backoff after a failed restore: 5 s, 10 s, 20 s … capped at 5 minutes. */
 export function restoreBackoffMs(failures: number): number {

@@ -1,0 +1,161 @@
+// Rule 7 with no running primary: choose a seed (or restore a backup), or say why not.
+import { FENCED_ANNOTATION, RESTORE_ANNOTATION, SEED_OVERRIDE_ANNOTATION } from '../annotations.ts';
+import { memberState, nameList, oneLine, overrideHint } from '../conditions.ts';
+import { knownSequence, type Context, type Step } from '../context.ts';
+import { WAIT_REQUEUE_MS } from '../timing.ts';
+import { restoreStep } from './restore.ts';
+
+export function bootstrap(ctx: Context): Step {
+  const { policy, wanted, now, interval } = ctx;
+
+  // The seed override: seed the named member whatever the others report.
+  const overrideName = policy.seedOverride;
+  if (overrideName !== undefined && overrideName !== '') {
+    const target = ctx.members.find((m) => m.name === overrideName);
+    if (target !== undefined && target.fenced) {
+      ctx.notes.push(`the seed override names ${overrideName}, which is fenced: it is ignored until ${overrideName} is unfenced`);
+    } else if (target === undefined || !target.wanted) {
+      ctx.notes.push(
+        target === undefined
+          ? `the seed override names ${overrideName}, which is not a member of this cluster: it is ignored (fix or remove the ${SEED_OVERRIDE_ANNOTATION} annotation)`
+          : `the seed override names ${overrideName}, which is being removed (replicas is ${ctx.replicas}): it is ignored (fix or remove the ${SEED_OVERRIDE_ANNOTATION} annotation)`,
+      );
+    } else if (!target.running) {
+      ctx.notes.push(`the seed override names ${overrideName}, whose pod is ${target.pod.phase}: waiting for it to run`);
+    } else if (target.rec.role === 'stopped') {
+      if (target.rec.sequence === undefined) {
+        return {
+          type: 'reads',
+          reads: [{ kind: 'sequence', member: target.name }],
+          reason: 'ReadingSequences',
+          message: `reading the sequence of ${target.name} before seeding it (seed override)`,
+        };
+      }
+      const sequence = target.rec.sequence;
+      return {
+        type: 'change',
+        change: { kind: 'seed', member: target.name, sequence, override: true },
+        reason: 'Seeding',
+        message: `seeding ${target.name} (sequence ${sequence ?? 'unknown'}) as asked by the ${SEED_OVERRIDE_ANNOTATION} annotation`,
+      };
+    } else if (target.rec.role === 'secondary') {
+      const reason = 'no primary is running: stopping it to seed it (seed override)';
+      return {
+        type: 'change',
+        change: { kind: 'stop', member: target.name, reason, cause: 'bootstrap' },
+        reason: 'StoppingSecondaries',
+        message: `stopping ${target.name}: ${reason}`,
+      };
+    }
+  }
+
+  // Every member that should exist must run, stopped, before anyone is sequenced.
+  const absent = wanted.filter((m) => !m.running);
+  if (absent.length > 0 || ctx.unlisted.length > 0) {
+    const names = [
+      ...absent.map((m) => `${m.name} (pod ${m.pod.phase})`),
+      ...ctx.unlisted.map((o) => `ordinal ${o} (not observed)`),
+    ];
+    return {
+      type: 'wait',
+      reason: 'WaitingForMembers',
+      message: `no primary is running; waiting for ${nameList(names)} to run before choosing a seed (to seed without them, ${overrideHint('<pod>')})`,
+      requeueAfterMs: WAIT_REQUEUE_MS,
+    };
+  }
+
+  const secondary = [...wanted].reverse().find((m) => m.rec.role === 'secondary');
+  if (secondary !== undefined) {
+    const reason = 'no primary is running: stopping secondaries so the most advanced member can seed';
+    return {
+      type: 'change',
+      change: { kind: 'stop', member: secondary.name, reason, cause: 'bootstrap' },
+      reason: 'StoppingSecondaries',
+      message: `stopping ${secondary.name}: ${reason}`,
+    };
+  }
+
+  const notStopped = wanted.filter((m) => m.rec.role !== 'stopped');
+  if (notStopped.length > 0) {
+    // Unknown roles are probed and unfenced failed members handled first (rules 1, 3): what is left here is a
+    // fenced member whose stop failed, which nothing stops, so the bootstrap waits for a person.
+    return {
+      type: 'wait',
+      reason: 'WaitingForMembers',
+      message: `no primary is running; waiting for ${nameList(notStopped.map((m) => memberState(m, policy)))} to stop`,
+      requeueAfterMs: WAIT_REQUEUE_MS,
+    };
+  }
+
+  // Sequences: every member must report one; an unknown one blocks (it is never read as 0).
+  const toRead = wanted.filter(
+    (m) =>
+      m.rec.sequence === undefined ||
+      (m.rec.sequence === null && (m.rec.sequenceAt === undefined || now - m.rec.sequenceAt >= interval)),
+  );
+  if (toRead.length > 0) {
+    return {
+      type: 'reads',
+      reads: toRead.map((m) => ({ kind: 'sequence', member: m.name })),
+      reason: 'ReadingSequences',
+      message: `reading the sequence of ${nameList(toRead.map((m) => m.name))} to choose a seed`,
+    };
+  }
+  const unknown = wanted.filter((m) => m.rec.sequence === null);
+  if (unknown.length > 0) {
+    const nextRead = Math.min(...unknown.map((m) => (m.rec.sequenceAt ?? now) + interval - now));
+    const onlyError = unknown.length === 1 ? unknown[0]?.rec.lastError : undefined;
+    const detail = onlyError !== undefined ? ` (${onlyError})` : '';
+    return {
+      type: 'wait',
+      reason: 'SequenceUnknown',
+      message: oneLine(
+        `no primary is running and the sequence of ${nameList(unknown.map((m) => m.name))} is unknown${detail}: ` +
+          `no member is seeded until every member reports its sequence (read again every ${Math.round(interval / 1000)}s); ` +
+          `to seed a member anyway, ${overrideHint('<pod>')}`,
+      ),
+      requeueAfterMs: nextRead,
+    };
+  }
+
+  // A restore from a backup, when one is asked for and applies, instead of seeding the members' own data.
+  const restore = restoreStep(ctx);
+  if (restore !== undefined) return restore;
+
+  // Candidates: tied at the highest sequence; refused below the high-water mark.
+  const best = Math.max(...wanted.map((m) => knownSequence(m.rec) ?? -1));
+  const tiedAtBest = wanted.filter((m) => m.rec.sequence === best);
+  const candidates = tiedAtBest.filter((m) => !m.fenced);
+  // The candidate that failed to seed least often, then the lowest ordinal; none: the best are all fenced.
+  const chosen = [...candidates].sort((a, b) => a.rec.seedFailures - b.rec.seedFailures || a.ordinal - b.ordinal)[0];
+  if (chosen === undefined) {
+    const fenced = tiedAtBest.map((m) => m.name);
+    return {
+      type: 'wait',
+      reason: 'SeedFenced',
+      message:
+        `no primary is running and the most advanced ${fenced.length === 1 ? 'member' : 'members'} (${nameList(fenced)}, sequence ${best}) ` +
+        `${fenced.length === 1 ? 'is' : 'are'} fenced: unfence ${fenced.length === 1 ? 'it' : 'one'} (remove it from the ${FENCED_ANNOTATION} annotation) ` +
+        `to seed it, or ${overrideHint('<pod>')} to seed a less advanced member and lose what only the fenced members hold`,
+    };
+  }
+  const mark = ctx.highestSequence;
+  if (mark !== undefined && best < mark) {
+    return {
+      type: 'wait',
+      reason: 'BootstrapRefused',
+      message:
+        `refusing to bootstrap: the best candidate ${chosen.name} has sequence ${best}, below the highest sequence ` +
+        `recorded for this cluster (${mark}); seeding it would lose data. If that data is really gone, ` +
+        `${overrideHint(chosen.name)} to seed it anyway` +
+        (best === 0 ? `, or restore the newest backup: kubectl rss restore <cluster> (the ${RESTORE_ANNOTATION} annotation)` : ''),
+    };
+  }
+  const tied = candidates.length > 1 ? ` (tied with ${nameList(candidates.filter((m) => m !== chosen).map((m) => m.name))})` : '';
+  return {
+    type: 'change',
+    change: { kind: 'seed', member: chosen.name, sequence: best, override: false },
+    reason: 'Seeding',
+    message: `seeding ${chosen.name}, the member with the highest sequence (${best})${tied}`,
+  };
+}
