@@ -175,6 +175,8 @@ export interface MemberStatus {
   seedFailures: number;
   /** The last stop on this pod failed: it can only be replaced. */
   stopFailed?: boolean;
+  /** The fencing stop ran on this pod. */
+  fenceStopped?: boolean;
   lastError?: string;
   /** Pod template revision (controller-revision-hash) the pod runs. */
   revision?: string;

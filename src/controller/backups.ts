@@ -22,7 +22,7 @@ import { describeFailure, parseSequence, succeeded } from '../engine/index.ts';
 import type { EventRecorder, EventType } from '../kube/events.ts';
 import { describeError } from '../kube/exec.ts';
 import type { OperatorMetrics } from '../manager/metrics.ts';
-import type { CommandRunner } from './reconciler.ts';
+import type { CommandRunner } from './ports.ts';
 
 export interface BackupCaches {
   backup(namespace: string, name: string): Backup | undefined;

@@ -10,7 +10,7 @@ import { StorageError } from '../backup/object-store.ts';
 import { VerifiedTail } from '../backup/streams.ts';
 import type { CommandOutcome, RestoreRequest } from '../engine/types.ts';
 import type { StoreOpener } from './backups.ts';
-import type { CommandRunner } from './reconciler.ts';
+import type { CommandRunner } from './ports.ts';
 
 /** A restore request as the engine sees it, and the object it names (undefined while it has a problem). */
 export interface RestoreSource {

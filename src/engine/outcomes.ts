@@ -94,7 +94,7 @@ export function describeFailure(command: string, outcome: CommandOutcome): strin
   return clip(stderr === '' ? text : `${text}: ${stderr}`);
 }
 
-type OptionalKey = 'podUid' | 'sequence' | 'sequenceAt' | 'lastStatus' | 'lastStatusAt' | 'stopFailed' | 'lastError' | 'restoredFrom' | 'restoreFailedAt';
+type OptionalKey = 'podUid' | 'sequence' | 'sequenceAt' | 'lastStatus' | 'lastStatusAt' | 'stopFailed' | 'fenceStopped' | 'lastError' | 'restoredFrom' | 'restoreFailedAt';
 
 /** A copy of the record without the given optional fields (absent, not set to undefined). */
 function without(record: MemberRecord, ...keys: OptionalKey[]): MemberRecord {
@@ -131,7 +131,7 @@ export function recordRead(
         : outcome.exitCode;
     if (role === 'primary' || role === 'secondary') {
       return {
-        ...without(record, 'stopFailed', 'sequence', 'sequenceAt', 'lastError'),
+        ...without(record, 'stopFailed', 'fenceStopped', 'sequence', 'sequenceAt', 'lastError'),
         role,
         lastStatus,
         lastStatusAt: now,
@@ -190,7 +190,7 @@ export function recordChange(
       const command = action.kind === 'seed' ? 'seed' : action.as;
       if (ok) {
         return {
-          ...without(record, 'lastStatusAt', 'stopFailed', 'restoredFrom', 'restoreFailedAt'),
+          ...without(record, 'lastStatusAt', 'stopFailed', 'fenceStopped', 'restoredFrom', 'restoreFailedAt'),
           role: action.kind === 'seed' ? 'primary' : action.as,
         };
       }
@@ -204,7 +204,9 @@ export function recordChange(
     }
     case 'stop':
       if (ok) {
-        return { ...without(record, 'lastStatusAt', 'stopFailed', 'sequence', 'sequenceAt'), role: 'stopped' };
+        const stopped: MemberRecord = { ...without(record, 'lastStatusAt', 'stopFailed', 'sequence', 'sequenceAt'), role: 'stopped' };
+        if (action.cause === 'fence') stopped.fenceStopped = true;
+        return stopped;
       }
       return {
         ...record,

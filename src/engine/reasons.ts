@@ -101,3 +101,8 @@ const SEVERITY: Record<ConditionReason, ReasonSeverity> = {
 export function reasonSeverity(reason: ConditionReason): ReasonSeverity {
   return SEVERITY[reason];
 }
+
+/** Whether a condition's reason, as written in a status, calls for a Warning event. */
+export function isWarningReason(reason: string): boolean {
+  return Object.hasOwn(SEVERITY, reason) && SEVERITY[reason as ConditionReason] === 'Warning';
+}

@@ -94,6 +94,11 @@ export interface MemberRecord {
   seedFailures: number;
   /** The last `stop` on this pod failed: it can only be replaced. */
   stopFailed?: boolean;
+  /**
+   * The fencing stop ran on this pod: it is left alone even by a restarted operator, which would otherwise
+   * probe it once to learn whether it runs (the recorded role may predate a start the status never showed).
+   */
+  fenceStopped?: boolean;
   /** One line about the last failure, for status and events. */
   lastError?: string;
   /** Failed restore attempts on this pod; the target of the next attempt rotates by it. */

@@ -24,6 +24,8 @@ import { ScheduleController } from '../controller/schedules.ts';
 import { BackupController, storeOpener } from '../controller/backups.ts';
 import type { ReplicatedStatefulSet } from '../api/types.ts';
 import { ExecUnavailableError, Reconciler, type ClusterCaches } from '../controller/reconciler.ts';
+import { KubeClusterWriter } from '../controller/kube-writer.ts';
+import { systemClock } from '../controller/ports.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { PodExecutor, describeError } from '../kube/exec.ts';
 import { sharingConnections } from './connections.ts';
@@ -225,11 +227,10 @@ export class Manager {
     this.events = new EventRecorder(core, this.log);
     this.reconciler = new Reconciler({
       caches,
-      core,
-      apps,
-      custom,
+      writer: new KubeClusterWriter({ core, apps, custom }),
       commands: this.executor,
       events: this.events,
+      clock: systemClock,
       metrics: this.metrics,
       log: this.log,
       openStore,

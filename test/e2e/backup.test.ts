@@ -61,7 +61,9 @@ test('dummy: a backup streamed into S3 is restored into a new cluster, which see
 
   // Every member's data is lost with its cluster.
   await cluster().custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name: 'example' });
-  await eventually('the old members gone', async () => (await cluster().core.listNamespacedPod({ namespace, labelSelector: 'app=example' })).items.length === 0);
+  // The garbage collector removes them; right after the control plane starts it may take until its next
+  // discovery of the custom resource types (30 s) to know the RSS's kind.
+  await eventually('the old members gone', async () => (await cluster().core.listNamespacedPod({ namespace, labelSelector: 'app=example' })).items.length === 0, 90_000, 200);
   for (const pod of ['rss-example-0', 'rss-example-1', 'rss-example-2']) rmSync(cluster().podDir(namespace, pod), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 
   await createCluster(namespace, manifest('restored', storage, { bootstrap: { backup: { name: 'first' } } }));

@@ -8,7 +8,10 @@ export function statusProbes(ctx: Context): Step | undefined {
     (m) =>
       m.running &&
       (m.fenced
-        ? m.rec.role === 'unknown'
+        ? // Fenced: probed only to learn whether the fencing stop is needed — when its role is unknown, or
+          // once per operator process (lastStatusAt is not persisted) while no fencing stop is recorded:
+          // the recorded role may predate a start whose status write was lost.
+          m.rec.role === 'unknown' || (!m.rec.fenceStopped && m.rec.lastStatusAt === undefined)
         : m.rec.role === 'unknown' || m.rec.lastStatusAt === undefined || ctx.now - m.rec.lastStatusAt >= ctx.interval),
   );
   const markRead = runningSequenceRead(ctx);
