@@ -143,11 +143,11 @@ export class Application {
         this.highestReported = Math.max(this.highestReported, sequence);
         return ok(`${sequence}\n`);
       }
-      case 'status':
-        if (garbage) return { exitCode: 0, timedOut: false, stdout: '{{{', stderr: '' };
-        if (m.process?.role === 'primary') return exit(8, '');
-        if (m.process?.role === 'secondary') return ok();
-        return m.broken ? exit(1, 'crashed') : exit(7, '');
+      case 'status': {
+        // Garbage on stdout does not change the answer: `status` answers with its exit code.
+        const answer = m.process?.role === 'primary' ? exit(8, '') : m.process?.role === 'secondary' ? ok() : m.broken ? exit(1, 'crashed') : exit(7, '');
+        return garbage ? { ...answer, stdout: '{{{ \u0000 not json' } : answer;
+      }
       case 'seed': {
         if (m.process) return exit(1, 'already running');
         m.process = { role: 'primary', group: this.nextGroup++ };

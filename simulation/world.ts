@@ -354,6 +354,10 @@ export class World {
         // member once to learn whether it runs: only a stop the status recorded binds it.
         const recorded = new Set((this.kube.rss.status?.memberStatus ?? []).filter((m) => m.fenceStopped).map((m) => m.name));
         for (const member of this.fencedAndStopped) if (!recorded.has(member)) this.fencedAndStopped.delete(member);
+        // Likewise a sequence reported while no status could be written is gone with the process's memory:
+        // the new one is bound by what the status recorded, and by what it reads itself.
+        const status = this.kube.rss.status;
+        this.highestReported = Math.max(status?.highestSequence ?? 0, ...(status?.memberStatus ?? []).map((m) => m.sequence ?? 0));
         this.kube.relist();
         this.startOperator();
         break;
@@ -401,7 +405,8 @@ export class World {
 
   /** The invariants about the state as it is between steps. */
   check(): void {
-    const groups = [...this.app.groups().entries()];
+    // A group is one history; only a group with a primary takes writes (a leftover secondary does not).
+    const groups = [...this.app.groups().entries()].filter(([, members]) => members.some((m) => m.process?.role === 'primary'));
     if (groups.length > 1) {
       this.break('never two primaries with different histories', `groups ${groups.map(([id, ms]) => `#${id} (${ms.map((m) => m.name).join(', ')})`).join(' and ')} run at once`);
     }

@@ -74,7 +74,11 @@ function statefulSetSize(ctx: Context): Scaling {
     .filter((m) => !m.wanted)
     .every(
       (m) =>
-        !m.running || (m.rec.role === 'stopped' && m.rec.sequence !== undefined) || needsReplacement(m, policy),
+        // A removed member goes only once its sequence is known (an unknown one may be the newest data): the
+        // StatefulSet keeps its pod — recreating it if it is gone — until it is read. A person can let a
+        // member that never runs go by fencing it.
+        // A pod beyond the StatefulSet's current size that is not running is gone for good.
+        (!m.running && (m.fenced || m.ordinal >= current)) || (typeof m.rec.sequence === 'number' && (!m.running || m.rec.role === 'stopped')),
     );
   return done ? { size: replicas, shrinkHeld: false } : { size: current, shrinkHeld: true };
 }

@@ -461,18 +461,31 @@ describe('scaling', () => {
     assert.equal(done.highestSequence, 8);
   });
 
-  it('scale down: a removed pod that is gone or not Running does not hold the shrink', () => {
+  it('scale down: a removed pod that is not Running holds the shrink until its sequence is known, unless it is beyond the StatefulSet already', () => {
     const members = [0, 1, 2].map((o) => member(o, { role: 'primary' }));
-    const plan = decide(policy(), observation([...members, member(3, { phase: 'Terminating', role: 'primary' }), member(4, { phase: 'Missing' })]));
-    assertNothingDone(plan);
-    assert.equal(plan.statefulSetReplicas, 3);
+    // The StatefulSet recreates a pod it still counts; its sequence is read before it goes.
+    const unread = decide(policy(), observation([...members, member(3, { phase: 'Terminating', role: 'primary' }), member(4, { phase: 'Missing' })]));
+    assertNothingDone(unread);
+    assert.equal(unread.statefulSetReplicas, 5);
+    const known = decide(policy(), observation([...members, member(3, { phase: 'Terminating', role: 'primary', sequence: 4 })]));
+    assert.equal(known.statefulSetReplicas, 3);
+    // Already beyond the StatefulSet's size (it shrank before): gone for good, nothing to wait for.
+    const gone = decide(policy(), observation([...members, member(3, { phase: 'Missing' })], { statefulSetReplicas: 3 }));
+    assert.equal(gone.statefulSetReplicas, 3);
   });
 
-  it('scale down: an abandoned failed member (stop failed) does not hold the shrink and is not deleted', () => {
+  it('scale down: a removed member whose stop failed has its pod replaced, and the shrink waits to read its sequence', () => {
+    // It may hold the newest data (found by the simulation: removing it unread lost an acknowledged write).
     const members = [0, 1, 2].map((o) => member(o, { role: 'primary' }));
     const plan = decide(policy(), observation([...members, member(3, { role: 'failed', stopFailed: true, failures: 1 })]));
-    assertNothingDone(plan);
-    assert.equal(plan.statefulSetReplicas, 3);
+    assert.equal(plan.change?.kind, 'deletePod');
+    assert.equal(plan.change?.member, name(3));
+    assert.equal(plan.statefulSetReplicas, 4);
+    const replaced = decide(policy(), observation([...members, member(3, { role: 'stopped', sequence: null, sequenceAt: NOW })]));
+    assert.equal(replaced.statefulSetReplicas, 4, 'an unknown sequence holds the shrink');
+    assert.match(replaced.conditions.find((c) => c.type === 'Progressing')?.message ?? '', /sequence of rss-db-3 is unknown/);
+    const read = decide(policy(), observation([...members, member(3, { role: 'stopped', sequence: 7, sequenceAt: NOW })]));
+    assert.equal(read.statefulSetReplicas, 3);
   });
 
   it('scale down: the last running primary is stopped only once another member runs as primary', () => {

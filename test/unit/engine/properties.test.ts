@@ -334,6 +334,11 @@ describe('decide properties', () => {
         assert.ok(m.ordinal < s.policy.replicas);
         assert.equal(rec.role, 'stopped');
         assert.ok(s.observation.updateRevision !== undefined && m.pod.revision !== s.observation.updateRevision, 'only an outdated pod is replaced');
+      } else if (change.kind === 'deletePod' && change.cause === 'scaleDown') {
+        // A removed member that cannot be stopped is replaced, so that its sequence is read before it goes.
+        assert.ok(m.ordinal >= s.policy.replicas);
+        assert.equal(rec.role, 'failed');
+        assert.ok(rec.stopFailed === true || rec.failures >= s.policy.failureThreshold);
       } else if (change.kind === 'deletePod') {
         assert.equal(change.cause, 'failure');
         assert.ok(m.ordinal < s.policy.replicas);
