@@ -1,11 +1,15 @@
 // npm run simulate -- [--seeds N] [--from S] [--steps L] [--seed N --trace] [--budget SECONDS]
+//                     [--first] [--no-shrink] [--save FILE --note TEXT] [--scenarios]
 //
 // Runs the production reconciler against the simulated Kubernetes and application for many seeds; prints
 // the seeds per second and, for a seed that breaks an invariant, the shortest schedule that still breaks
-// it, with its trace and the command that replays it. Exits 1 when an invariant broke.
+// it, with its trace and the command that replays it. --scenarios replays the saved scenarios instead.
+// Exits 1 when an invariant broke.
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { shrink } from './shrink.ts';
+import { loadScenarios, type SavedScenario } from './scenarios.ts';
 import { run, schedule } from './world.ts';
 
 const { values } = parseArgs({
@@ -16,12 +20,17 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     trace: { type: 'boolean', default: false },
     budget: { type: 'string' },
+    first: { type: 'boolean', default: false },
+    'no-shrink': { type: 'boolean', default: false },
+    save: { type: 'string' },
+    note: { type: 'string', default: '' },
+    scenarios: { type: 'boolean', default: false },
   },
 });
 
 function number(name: string, text: string | undefined): number {
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) {
+  if (text === undefined || text.trim() === '' || !Number.isSafeInteger(value) || value < 0) {
     console.error(`--${name} must be a whole number, got ${JSON.stringify(text)}`);
     process.exit(2);
   }
@@ -30,25 +39,47 @@ function number(name: string, text: string | undefined): number {
 
 const length = number('steps', values.steps);
 
+/** Runs one seed; reports (and shrinks, and saves) a failure. True when every invariant held. */
 async function one(seed: number, showTrace: boolean): Promise<boolean> {
   const { flavour, steps } = schedule(seed, length);
   const result = await run(seed, flavour, steps);
+  const kind = `${flavour.singlePrimary ? 'single-primary' : 'multi-primary'}, ${flavour.replicas} members`;
   if (!result.violation) {
     if (showTrace) console.log(result.trace.join('\n'));
-    console.log(`seed ${seed}: every invariant held (${flavour.singlePrimary ? 'single-primary' : 'multi-primary'}, ${flavour.replicas} members, ${steps.length} steps${result.overridden ? ', a seed override was needed after faults lost data' : ''})`);
+    console.log(`seed ${seed}: every invariant held (${kind}, ${steps.length} steps${result.overridden ? '; the operator refused to seed below its mark, and a person named the member to seed' : ''})`);
     return true;
   }
-  const shortest = await shrink(seed, flavour, steps, result.violation.invariant);
-  console.log(`seed ${seed}: BROKEN — ${shortest.result.violation!.invariant}: ${shortest.result.violation!.detail}`);
-  console.log(`  shortest schedule that still breaks it: ${shortest.steps.length} of ${steps.length} steps (${flavour.singlePrimary ? 'single-primary' : 'multi-primary'}, ${flavour.replicas} members)`);
+  const shortest = values['no-shrink'] ? { steps, result } : await shrink(seed, flavour, steps, result.violation.invariant);
+  const violation = shortest.result.violation ?? result.violation;
+  console.log(`seed ${seed}: BROKEN — ${violation.invariant}: ${violation.detail}`);
+  console.log(`  ${values['no-shrink'] ? 'schedule' : 'shortest schedule that still breaks it'}: ${shortest.steps.length} of ${steps.length} steps (${kind})`);
   if (showTrace) console.log(shortest.result.trace.map((l) => `  ${l}`).join('\n'));
   console.log(`  replay: npm run simulate -- --seed ${seed} --steps ${length} --trace`);
+  if (values.save) {
+    const saved: SavedScenario = { description: values.note, broke: violation.invariant, seed, flavour, steps: shortest.steps };
+    writeFileSync(values.save, `${JSON.stringify(saved, null, 1)}\n`);
+    console.log(`  saved: ${values.save}`);
+  }
   return false;
 }
 
-if (values.seed !== undefined) {
-  process.exit((await one(number('seed', values.seed), values.trace)) ? 0 : 1);
+async function replayScenarios(): Promise<boolean> {
+  let failed = 0;
+  const scenarios = loadScenarios();
+  for (const { file, scenario } of scenarios) {
+    const result = await run(scenario.seed, scenario.flavour, scenario.steps);
+    if (result.violation) {
+      failed++;
+      console.log(`✗ ${file}: ${result.violation.invariant}: ${result.violation.detail}`);
+      if (values.trace) console.log(result.trace.map((l) => `  ${l}`).join('\n'));
+    } else console.log(`✓ ${file}: every invariant held (${scenario.steps.length} steps; it once broke "${scenario.broke}": ${scenario.description})`);
+  }
+  console.log(`${scenarios.length - failed} of ${scenarios.length} saved scenarios hold`);
+  return failed === 0;
 }
+
+if (values.scenarios) process.exit((await replayScenarios()) ? 0 : 1);
+if (values.seed !== undefined) process.exit((await one(number('seed', values.seed), values.trace)) ? 0 : 1);
 
 const count = number('seeds', values.seeds);
 const from = number('from', values.from);
@@ -64,6 +95,7 @@ for (let seed = from; seed < from + count; seed++) {
   if (result.violation) {
     broken++;
     await one(seed, values.trace);
+    if (values.first) break;
   }
 }
 const seconds = (performance.now() - started) / 1000;

@@ -25,6 +25,8 @@ export type Step =
   | { kind: 'flush'; member: number }
   | { kind: 'crash'; member: number; broken: boolean }
   | { kind: 'killPod'; member: number }
+  /** Every member's process dies at once (a power loss): each keeps only what it had flushed. */
+  | { kind: 'lightsOut' }
   | { kind: 'loseVolume'; member: number }
   | { kind: 'commandFault'; member: number; command: string; fault: CommandFault; runs: number }
   | { kind: 'restartOperator' }
@@ -52,12 +54,12 @@ export function schedule(seed: number, length: number): { flavour: Flavour; step
   const steps: Step[] = [];
   for (let i = 0; i < length; i++) {
     const kind = r.weighted({
-      reconcile: 40, wait: 18, write: 12, flush: 5, crash: 3, killPod: 2, loseVolume: 1, commandFault: 4, restartOperator: 2,
+      reconcile: 40, wait: 18, write: 12, flush: 5, crash: 3, killPod: 2, lightsOut: 1, loseVolume: 1, commandFault: 4, restartOperator: 2,
       refuseExec: 1, failStatusWrites: 1, watchDelay: 1, fence: 1, unfence: 1, pause: 0.5, unpause: 1, restart: 1, scale: 1, template: 1,
     });
     const member = r.int(6);
     switch (kind) {
-      case 'reconcile': case 'restartOperator': case 'unfence': case 'pause': case 'unpause': case 'template':
+      case 'reconcile': case 'restartOperator': case 'unfence': case 'pause': case 'unpause': case 'template': case 'lightsOut':
         steps.push({ kind });
         break;
       case 'wait':
@@ -138,8 +140,9 @@ export class World {
   private fencedAndStopped = new Set<string>();
   /** The RSS as the reconcile under way saw it when it started. */
   private reconcileSawPaused = false;
-  /** The fenced members as the reconcile under way saw them when it started (what the operator can know). */
+  /** The fenced members and the replicas as the reconcile under way saw them when it started (what the operator can know). */
   private reconcileSawFenced: string[] = [];
+  private reconcileSawReplicas = 0;
   /** The highest sequence printed since the mark last started again (an accepted override). */
   private highestReported = 0;
   private overridden = false;
@@ -270,7 +273,7 @@ export class World {
   private checkRolloutStop(member: string): void {
     const status = this.kube.rss.status;
     if (status?.conditions?.find((c) => c.type === 'Progressing')?.reason !== 'RollingUpdate') return;
-    const replicas = this.kube.rss.spec.replicas ?? 0;
+    const replicas = this.reconcileSawReplicas;
     // Fenced members are outside the cluster by a person's choice: the rollout skips them, as the operator sees them.
     const fenced = this.reconcileSawFenced;
     const wanted = (m: string) => m !== member && !fenced.includes(m) && (ordinalOf(m, CLUSTER) ?? 0) < replicas;
@@ -306,6 +309,7 @@ export class World {
     const cached = this.kube.caches().cluster(NAMESPACE, CLUSTER);
     this.reconcileSawPaused = cached?.spec?.paused === true || cached?.metadata.annotations?.[ANNOTATION_PAUSED] === 'true';
     this.reconcileSawFenced = cached ? fencedOf(cached) : [];
+    this.reconcileSawReplicas = cached?.spec?.replicas ?? 0;
     try {
       await this.reconciler.reconcile(NAMESPACE, CLUSTER);
     } catch (error) {
@@ -338,6 +342,10 @@ export class World {
         break;
       case 'killPod':
         this.kube.removePod(this.member(step.member));
+        break;
+      case 'lightsOut':
+        for (const name of [...this.app.members.keys()]) this.app.crash(name, false);
+        this.forgetLostWrites();
         break;
       case 'loseVolume': {
         const name = this.member(step.member);

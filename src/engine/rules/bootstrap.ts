@@ -118,6 +118,37 @@ export function bootstrap(ctx: Context): Step {
     };
   }
 
+  // Members being removed still hold their data until the StatefulSet lets them go: one of them may be the
+  // most advanced, so their sequences are read (and count for the mark) before a seed is chosen.
+  const leaving = ctx.members.filter((m) => !m.wanted && m.ordinal < ctx.observation.statefulSetReplicas && !(m.fenced && !m.running));
+  const leavingAbsent = leaving.filter((m) => !m.running || m.rec.role !== 'stopped');
+  if (leavingAbsent.length > 0) {
+    return {
+      type: 'wait',
+      reason: 'WaitingForMembers',
+      message: `no primary is running; waiting for ${nameList(leavingAbsent.map((m) => memberState(m, policy)))}, being removed, to run stopped so that its sequence is read before a seed is chosen (to seed without it, ${overrideHint('<pod>')})`,
+      requeueAfterMs: WAIT_REQUEUE_MS,
+    };
+  }
+  const leavingToRead = leaving.filter((m) => m.rec.sequence === undefined || (m.rec.sequence === null && (m.rec.sequenceAt === undefined || now - m.rec.sequenceAt >= interval)));
+  if (leavingToRead.length > 0) {
+    return {
+      type: 'reads',
+      reads: leavingToRead.map((m) => ({ kind: 'sequence', member: m.name })),
+      reason: 'ReadingSequences',
+      message: `reading the sequence of ${nameList(leavingToRead.map((m) => m.name))}, being removed, before choosing a seed`,
+    };
+  }
+  const leavingUnknown = leaving.filter((m) => m.rec.sequence === null);
+  if (leavingUnknown.length > 0) {
+    return {
+      type: 'wait',
+      reason: 'SequenceUnknown',
+      message: oneLine(`no primary is running and the sequence of ${nameList(leavingUnknown.map((m) => m.name))}, being removed, is unknown: no member is seeded until it reports one (read again every ${Math.round(interval / 1000)}s); to seed a member anyway, ${overrideHint('<pod>')}`),
+      requeueAfterMs: Math.min(...leavingUnknown.map((m) => (m.rec.sequenceAt ?? now) + interval - now)),
+    };
+  }
+
   // A restore from a backup, when one is asked for and applies, instead of seeding the members' own data.
   const restore = restoreStep(ctx);
   if (restore !== undefined) return restore;

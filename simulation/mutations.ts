@@ -1,0 +1,172 @@
+// npm run mutations -- [--seeds N] [--only NAME] [--save-scenarios]
+//
+// The mutation check: each deliberate bug below is applied to a scratch copy of src/, and the simulation
+// runs against the copy; it must break an invariant within the budget. A bug the simulation does not catch
+// means an invariant or a fault is missing. Exits 1 when a mutation survives (or no longer applies).
+//
+// --save-scenarios: for each mutation that reverts a fix the simulation led to, the shortest schedule that
+// breaks the mutated copy is saved in simulation/scenarios/, which `make test` replays against the real code.
+import { cpSync, mkdtempSync, rmSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir, loadavg } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Mutation {
+  name: string;
+  /** What the bug is, in a sentence. */
+  bug: string;
+  file: string;
+  find: string;
+  replace: string;
+  /** A fix the simulation led to: its failing schedule is kept as a scenario. */
+  scenario?: string;
+}
+
+export const MUTATIONS: Mutation[] = [
+  {
+    name: 'seed-lowest',
+    bug: 'the bootstrap seeds the member with the lowest sequence',
+    file: 'src/engine/rules/bootstrap.ts',
+    find: 'const best = Math.max(...wanted.map((m) => knownSequence(m.rec) ?? -1));',
+    replace: 'const best = Math.min(...wanted.map((m) => knownSequence(m.rec) ?? -1));',
+  },
+  {
+    name: 'unknown-sequence-is-zero',
+    bug: 'a sequence that is not a number is read as 0',
+    file: 'src/engine/outcomes.ts',
+    find: "if (!/^[0-9]+$/.test(text)) return null;",
+    replace: "if (!/^[0-9]+$/.test(text)) return 0;",
+  },
+  {
+    name: 'forget-mark-on-restart',
+    bug: 'a restarted operator forgets the high-water mark',
+    file: 'src/controller/status.ts',
+    find: 'if (rss.status?.highestSequence !== undefined) state.highestSequence = rss.status.highestSequence;',
+    replace: '',
+  },
+  {
+    name: 'rollout-ignores-down-members',
+    bug: 'the rolling update stops the next member while another is down',
+    file: 'src/engine/rules/rollout.ts',
+    find: 'if (down.length > 0 || ctx.unlisted.length > 0) {',
+    replace: 'if (false) {',
+  },
+  {
+    name: 'probe-fenced',
+    bug: 'a fenced member is probed like any other',
+    file: 'src/engine/rules/probes.ts',
+    find: '(m.fenced\n',
+    replace: '(false\n',
+  },
+  {
+    name: 'ignore-paused',
+    bug: 'a paused cluster is acted on',
+    file: 'src/engine/decide.ts',
+    find: 'if (policy.paused) {',
+    replace: 'if (false) {',
+  },
+  {
+    name: 'refuse-nothing-below-mark',
+    bug: 'the bootstrap seeds below the high-water mark',
+    file: 'src/engine/rules/bootstrap.ts',
+    find: 'if (mark !== undefined && best < mark) {',
+    replace: 'if (false) {',
+  },
+  {
+    name: 'seed-while-primary-runs',
+    bug: 'a running primary is not seen, so a second history is seeded beside it',
+    file: 'src/engine/context.ts',
+    find: "export function isRunningPrimary(m: Member): boolean {\n",
+    replace: "export function isRunningPrimary(m: Member): boolean {\n  if (m.ordinal >= 0) return false;\n",
+  },
+  {
+    name: 'failed-join-does-not-count',
+    bug: 'the sequence of a member whose join failed does not count for the mark',
+    file: 'src/engine/state.ts',
+    find: 'next = raiseMark(next, before.sequence);',
+    replace: '',
+    scenario: 'failed-join-holds-the-newest-data',
+  },
+  {
+    name: 'no-write-ahead',
+    bug: 'changes are made before the status records why',
+    file: 'src/controller/reconciler.ts',
+    find: 'if (plan.statefulSetReplicas < observed.observation.statefulSetReplicas || (plan.reads.length === 0 && plan.change)) {',
+    replace: 'if (false) {',
+    scenario: 'status-writes-fail-then-restart',
+  },
+  {
+    name: 'fenced-never-reprobed',
+    bug: 'a restarted operator trusts a fenced member\'s recorded role, which may predate a start',
+    file: 'src/engine/rules/probes.ts',
+    find: "m.rec.role === 'unknown' || (!m.rec.fenceStopped && m.rec.lastStatusAt === undefined)",
+    replace: "m.rec.role === 'unknown'",
+    scenario: 'fenced-member-started-behind-a-lost-status-write',
+  },
+  {
+    name: 'shrink-with-unknown-sequence',
+    bug: 'the StatefulSet shrinks past a removed member whose sequence is unknown',
+    file: 'src/engine/decide.ts',
+    find: "(typeof m.rec.sequence === 'number' && (!m.running || m.rec.role === 'stopped'))",
+    replace: "(m.rec.sequence !== undefined && (!m.running || m.rec.role === 'stopped')) || !m.running",
+    scenario: 'removed-member-holds-the-only-copy',
+  },
+];
+
+function scratchCopy(mutation: Mutation): string {
+  const dir = mkdtempSync(join(tmpdir(), `rss-mutation-${mutation.name}-`));
+  for (const part of ['src', 'simulation', 'package.json']) cpSync(join(root, part), join(dir, part), { recursive: true });
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  const file = join(dir, mutation.file);
+  const text = readFileSync(file, 'utf8');
+  const at = text.indexOf(mutation.find);
+  if (at < 0 || text.indexOf(mutation.find, at + 1) >= 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`mutation ${mutation.name} no longer applies: ${mutation.file} must contain its text exactly once`);
+  }
+  writeFileSync(file, text.slice(0, at) + mutation.replace + text.slice(at + mutation.find.length));
+  return dir;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { seeds: { type: 'string', default: '600' }, only: { type: 'string' }, 'save-scenarios': { type: 'boolean', default: false } } });
+  const seeds = Number(values.seeds);
+  const chosen = MUTATIONS.filter((m) => values.only === undefined || m.name === values.only);
+  if (chosen.length === 0) throw new Error(`no mutation named ${values.only}; known: ${MUTATIONS.map((m) => m.name).join(', ')}`);
+  const started = performance.now();
+  let survived = 0;
+  for (const mutation of chosen) {
+    let dir: string;
+    try {
+      dir = scratchCopy(mutation);
+    } catch (error) {
+      console.log(`✗ ${mutation.name}: ${(error as Error).message}`);
+      survived++;
+      continue;
+    }
+    try {
+      const save = values['save-scenarios'] && mutation.scenario ? ['--save', join(root, 'simulation', 'scenarios', `${mutation.scenario}.json`), '--note', mutation.bug] : [];
+      const t0 = performance.now();
+      const result = spawnSync(process.execPath, [join(dir, 'simulation', 'main.ts'), '--seeds', String(seeds), '--first', ...(save.length ? [] : ['--no-shrink']), ...save], { encoding: 'utf8' });
+      const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+      const broken = /^seed (\d+): BROKEN — (.*)$/m.exec(result.stdout);
+      if (result.status === 1 && broken) {
+        console.log(`✓ ${mutation.name} (${mutation.bug}): caught by seed ${broken[1]} in ${seconds} s — ${broken[2]}`);
+      } else {
+        survived++;
+        console.log(`✗ ${mutation.name} (${mutation.bug}): NOT caught in ${seeds} seeds (${seconds} s)${result.status !== 0 ? `; exit ${result.status}: ${result.stderr.split('\n').slice(0, 5).join(' ')}` : ''}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const total = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`${chosen.length - survived} of ${chosen.length} mutations caught in ${total} s (load ${loadavg()[0]!.toFixed(2)})`);
+  process.exit(survived === 0 ? 0 : 1);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
