@@ -1,4 +1,4 @@
-// npm run simulate -- [--seeds N] [--from S] [--steps L] [--seed N --trace] [--budget SECONDS]
+// npm run simulate -- [--seeds N] [--from S] [--steps L] [--workers W] [--seed N --trace] [--budget SECONDS]
 //                     [--first] [--no-shrink] [--save FILE --note TEXT] [--scenarios]
 //
 // Runs the production reconciler against the simulated Kubernetes and application for many seeds; prints
@@ -8,6 +8,8 @@
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { shrink } from './shrink.ts';
 import { loadScenarios, type SavedScenario } from './scenarios.ts';
 import { run, schedule } from './world.ts';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     save: { type: 'string' },
     note: { type: 'string', default: '' },
     scenarios: { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1' },
   },
 });
 
@@ -83,6 +86,38 @@ if (values.seed !== undefined) process.exit((await one(number('seed', values.see
 
 const count = number('seeds', values.seeds);
 const from = number('from', values.from);
+const workers = Math.max(1, number('workers', values.workers));
+
+/** The seeds split among worker processes (one per core): each runs its range; their reports are passed on. */
+async function inWorkers(): Promise<never> {
+  const started = performance.now();
+  const share = Math.ceil(count / workers);
+  const passOn = ['--steps', String(length), ...(values.trace ? ['--trace'] : []), ...(values.budget ? ['--budget', values.budget] : [])];
+  const results = await Promise.all(
+    Array.from({ length: workers }, (_, i) => {
+      const first = from + i * share;
+      const seeds = Math.max(0, Math.min(share, from + count - first));
+      return new Promise<{ code: number; ran: number }>((resolve) => {
+        const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--seeds', String(seeds), '--from', String(first), ...passOn], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (chunk: string) => (out += chunk));
+        child.on('exit', (code) => {
+          const lines = out.split('\n').filter((l) => l !== '');
+          const summary = lines.pop() ?? '';
+          for (const line of lines) console.log(line);
+          resolve({ code: code ?? 1, ran: Number(/^(\d+) seeds/.exec(summary)?.[1] ?? 0) });
+        });
+      });
+    }),
+  );
+  const ran = results.reduce((sum, r) => sum + r.ran, 0);
+  const failed = results.some((r) => r.code !== 0);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`${ran} seeds (${from}…${from + ran - 1}, ${length} steps each, ${workers} workers) in ${seconds.toFixed(1)} s: ${(ran / seconds).toFixed(1)} seeds/s, load ${loadavg()[0]!.toFixed(2)}; ${failed ? 'an invariant broke' : 'every invariant held'}`);
+  process.exit(failed ? 1 : 0);
+}
+if (workers > 1) await inWorkers();
 const budgetMs = values.budget !== undefined ? number('budget', values.budget) * 1000 : Infinity;
 const started = performance.now();
 let ran = 0;

@@ -1,11 +1,9 @@
-// npm run mutations -- [--seeds N] [--only NAME] [--save-scenarios]
+// npm run mutations -- [--seeds N] [--only NAME]
 //
 // The mutation check: each deliberate bug below is applied to a scratch copy of src/, and the simulation
-// runs against the copy; it must break an invariant within the budget. A bug the simulation does not catch
-// means an invariant or a fault is missing. Exits 1 when a mutation survives (or no longer applies).
-//
-// --save-scenarios: for each mutation that reverts a fix the simulation led to, the shortest schedule that
-// breaks the mutated copy is saved in simulation/scenarios/, which `make test` replays against the real code.
+// runs against the copy — first the saved scenarios, then seeds — and must break an invariant within the
+// budget. A bug the simulation does not catch means an invariant or a fault is missing. Exits 1 when a
+// mutation survives (or no longer applies to the code).
 import { cpSync, mkdtempSync, rmSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir, loadavg } from 'node:os';
@@ -22,8 +20,6 @@ interface Mutation {
   file: string;
   find: string;
   replace: string;
-  /** A fix the simulation led to: its failing schedule is kept as a scenario. */
-  scenario?: string;
 }
 
 export const MUTATIONS: Mutation[] = [
@@ -89,7 +85,6 @@ export const MUTATIONS: Mutation[] = [
     file: 'src/engine/state.ts',
     find: 'next = raiseMark(next, before.sequence);',
     replace: '',
-    scenario: 'failed-join-holds-the-newest-data',
   },
   {
     name: 'no-write-ahead',
@@ -97,15 +92,20 @@ export const MUTATIONS: Mutation[] = [
     file: 'src/controller/reconciler.ts',
     find: 'if (plan.statefulSetReplicas < observed.observation.statefulSetReplicas || (plan.reads.length === 0 && plan.change)) {',
     replace: 'if (false) {',
-    scenario: 'status-writes-fail-then-restart',
   },
   {
-    name: 'fenced-never-reprobed',
-    bug: 'a restarted operator trusts a fenced member\'s recorded role, which may predate a start',
-    file: 'src/engine/rules/probes.ts',
-    find: "m.rec.role === 'unknown' || (!m.rec.fenceStopped && m.rec.lastStatusAt === undefined)",
-    replace: "m.rec.role === 'unknown'",
-    scenario: 'fenced-member-started-behind-a-lost-status-write',
+    name: 'failed-start-keeps-sequence',
+    bug: 'a start that failed keeps the sequence read before it, though it may have run and taken writes',
+    file: 'src/engine/outcomes.ts',
+    find: "        ...without(record, 'sequence', 'sequenceAt'),\n        role: 'failed',",
+    replace: "        ...record,\n        role: 'failed',",
+  },
+  {
+    name: 'bootstrap-ignores-leaving-members',
+    bug: 'the bootstrap chooses a seed without reading the members being removed',
+    file: 'src/engine/rules/bootstrap.ts',
+    find: 'const leaving = ctx.members.filter((m) => !m.wanted && m.ordinal < ctx.observation.statefulSetReplicas && !(m.fenced && !m.running));',
+    replace: 'const leaving = ctx.members.filter(() => false);',
   },
   {
     name: 'shrink-with-unknown-sequence',
@@ -113,7 +113,6 @@ export const MUTATIONS: Mutation[] = [
     file: 'src/engine/decide.ts',
     find: "(typeof m.rec.sequence === 'number' && (!m.running || m.rec.role === 'stopped'))",
     replace: "(m.rec.sequence !== undefined && (!m.running || m.rec.role === 'stopped')) || !m.running",
-    scenario: 'removed-member-holds-the-only-copy',
   },
 ];
 
@@ -133,7 +132,7 @@ function scratchCopy(mutation: Mutation): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seeds: { type: 'string', default: '600' }, only: { type: 'string' }, 'save-scenarios': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { seeds: { type: 'string', default: '600' }, only: { type: 'string' } } });
   const seeds = Number(values.seeds);
   const chosen = MUTATIONS.filter((m) => values.only === undefined || m.name === values.only);
   if (chosen.length === 0) throw new Error(`no mutation named ${values.only}; known: ${MUTATIONS.map((m) => m.name).join(', ')}`);
@@ -149,16 +148,23 @@ async function main(): Promise<void> {
       continue;
     }
     try {
-      const save = values['save-scenarios'] && mutation.scenario ? ['--save', join(root, 'simulation', 'scenarios', `${mutation.scenario}.json`), '--note', mutation.bug] : [];
       const t0 = performance.now();
-      const result = spawnSync(process.execPath, [join(dir, 'simulation', 'main.ts'), '--seeds', String(seeds), '--first', ...(save.length ? [] : ['--no-shrink']), ...save], { encoding: 'utf8' });
-      const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+      const simulate = (args: string[]) => spawnSync(process.execPath, [join(dir, 'simulation', 'main.ts'), ...args], { encoding: 'utf8' });
+      const seconds = () => ((performance.now() - t0) / 1000).toFixed(1);
+      const replay = simulate(['--scenarios']);
+      const scenario = /^✗ (\S+): (.*)$/m.exec(replay.stdout);
+      if (replay.status === 1 && scenario) {
+        console.log(`✓ ${mutation.name} (${mutation.bug}): caught by saved scenario ${scenario[1]} in ${seconds()} s — ${scenario[2]}`);
+        continue;
+      }
+      const result = simulate(['--seeds', String(seeds), '--first', '--no-shrink']);
       const broken = /^seed (\d+): BROKEN — (.*)$/m.exec(result.stdout);
       if (result.status === 1 && broken) {
-        console.log(`✓ ${mutation.name} (${mutation.bug}): caught by seed ${broken[1]} in ${seconds} s — ${broken[2]}`);
+        console.log(`✓ ${mutation.name} (${mutation.bug}): caught by seed ${broken[1]} in ${seconds()} s — ${broken[2]}`);
       } else {
         survived++;
-        console.log(`✗ ${mutation.name} (${mutation.bug}): NOT caught in ${seeds} seeds (${seconds} s)${result.status !== 0 ? `; exit ${result.status}: ${result.stderr.split('\n').slice(0, 5).join(' ')}` : ''}`);
+        const error = [replay, result].find((r) => r.status !== 0 && r.status !== 1);
+        console.log(`✗ ${mutation.name} (${mutation.bug}): NOT caught by the saved scenarios nor ${seeds} seeds (${seconds()} s)${error ? `; exit ${error.status}: ${error.stderr.split('\n').slice(0, 5).join(' ')}` : ''}`);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -239,15 +239,23 @@ export class World {
     const wasRunning = member.process !== undefined;
     const run = this.app.run(request.pod, command, peers, request.timeoutMs);
     if (command === 'sequence' && run.outcome.exitCode === 0) {
+      // What the mark is owed: every sequence read, but a joiner's while a primary runs (its data is about
+      // to be replaced by the running cluster's, which the mark follows through the primary's own reads).
       const value = Number(run.outcome.stdout.trim());
-      if (Number.isSafeInteger(value)) this.highestReported = Math.max(this.highestReported, value);
+      const primaryRuns = [...this.app.groups().values()].some((g) => g.some((m) => m.process?.role === 'primary'));
+      const joiner = primaryRuns && !wasRunning && (ordinalOf(request.pod, CLUSTER) ?? 0) < this.reconcileSawReplicas;
+      if (Number.isSafeInteger(value) && !joiner) this.highestReported = Math.max(this.highestReported, value);
     }
     const o = run.outcome;
     const printed = command === 'sequence' && o.exitCode === 0 ? ` ${JSON.stringify(o.stdout.trim())}` : '';
     this.note(`${command} ${request.pod}${peers.length ? ` [${peers.join(' ')}]` : ''} → ${o.timedOut ? 'timeout' : `exit ${o.exitCode}`}${printed}`);
     if (command === 'stop' && !member.process) {
       if (wasRunning) this.downByOperator.add(request.pod);
-      if (this.reconcileSawFenced.includes(request.pod) && fencedOf(this.kube.rss).includes(request.pod)) this.fencedAndStopped.add(request.pod);
+      // A fencing stop binds the pod the operator meant: if its cache still showed an older pod, the new
+      // one is a new container, which it will probe.
+      const meant = this.kube.caches().pods(NAMESPACE, CLUSTER).find((p) => p.metadata?.name === request.pod)?.metadata?.uid;
+      const reached = this.kube.pods.get(request.pod)?.metadata?.uid;
+      if (this.reconcileSawFenced.includes(request.pod) && fencedOf(this.kube.rss).includes(request.pod) && meant === reached) this.fencedAndStopped.add(request.pod);
     }
     if (member.process) this.downByOperator.delete(request.pod);
     if (run.tookMs > 5) await this.advance(run.tookMs);
@@ -468,6 +476,11 @@ export class World {
       if (best === undefined || (this.app.members.get(name)?.volume.log.length ?? 0) > (this.app.members.get(best)?.volume.log.length ?? 0)) best = name;
     }
     if (best === undefined) return false;
+    // Refusing is right only when no kept member holds the newest data reported.
+    const bestLength = this.app.members.get(best)?.volume.log.length ?? 0;
+    if (bestLength >= this.highestReported) {
+      this.break('recovers without a person when a member holds the newest data', `bootstrap refused although ${best} holds sequence ${bestLength}, the highest reported (${this.highestReported})`);
+    }
     const kept = new Set(this.app.members.get(best)?.volume.log ?? []);
     for (const id of this.mustKeep) if (!kept.has(id)) this.mustKeep.delete(id);
     this.kube.updateRss((r) => void (r.metadata.annotations![ANNOTATION_SEED_OVERRIDE] = best));

@@ -169,7 +169,8 @@ export function recordRead(
  *
  * - `seed` / `join` succeeded: role = the role started (primary for a seed), lastStatusAt cleared so that
  *   `status` runs right after. Failed: role 'failed', failures + 1 (and seedFailures + 1 for a seed),
- *   lastError; lastStatusAt is kept, so the next decision stops the member (the usual failure path).
+ *   lastError, sequence cleared (the start may have run all the same); lastStatusAt is kept, so the next
+ *   decision stops the member (the usual failure path).
  * - `stop` succeeded: role 'stopped', stopFailed cleared, lastStatusAt cleared (status runs right after),
  *   sequence cleared (it is read again while stopped). Failed: role 'failed', stopFailed, failures + 1,
  *   lastError: the pod can only be replaced.
@@ -194,8 +195,10 @@ export function recordChange(
           role: action.kind === 'seed' ? 'primary' : action.as,
         };
       }
+      // The sequence read before is stale: a start that failed (or timed out) may have run all the same,
+      // and taken writes (found by the simulation). It is read again once the member is stopped.
       return {
-        ...record,
+        ...without(record, 'sequence', 'sequenceAt'),
         role: 'failed',
         failures: record.failures + 1,
         seedFailures: action.kind === 'seed' ? record.seedFailures + 1 : record.seedFailures,

@@ -1,7 +1,8 @@
 // A fake cluster for engine tests: each member's application is a small state machine answering the six
-// commands; the loop plays the executor (run reads or the change, fold the outcomes, decide again).
+// commands; the loop plays the executor (run reads or the change, fold the outcomes into the engine's state
+// with the engine's functions, decide again).
 import { decide } from '../../../src/engine/decide.ts';
-import { recordChange, recordRead } from '../../../src/engine/outcomes.ts';
+import { afterOccurrence, afterPlan, type ClusterState } from '../../../src/engine/state.ts';
 import type {
   ChangeAction,
   ClusterPolicy,
@@ -151,35 +152,47 @@ export function observe(sim: Simulation): Observation {
   return obs;
 }
 
-/** One decide + execute round. Returns the plan. */
+function stateOf(sim: Simulation): ClusterState {
+  const state: ClusterState = { records: new Map(sim.records.map((r) => [r.name, r])), done: {} };
+  if (sim.highestSequence !== undefined) state.highestSequence = sim.highestSequence;
+  if (sim.rolloutHalt !== undefined) state.rolloutHalt = sim.rolloutHalt;
+  if (sim.rolloutUnderWay !== undefined) state.rolloutUnderWay = sim.rolloutUnderWay;
+  return state;
+}
+
+function keep(sim: Simulation, state: ClusterState): void {
+  sim.records = sim.members.map((_, i) => state.records.get(name(i)) ?? { name: name(i), role: 'unknown', failures: 0, seedFailures: 0 });
+  if (state.highestSequence !== undefined) sim.highestSequence = state.highestSequence;
+  if (state.rolloutHalt !== undefined) sim.rolloutHalt = state.rolloutHalt;
+  else delete sim.rolloutHalt;
+  if (state.rolloutUnderWay !== undefined) sim.rolloutUnderWay = state.rolloutUnderWay;
+  else delete sim.rolloutUnderWay;
+}
+
+/**
+ * One decide + execute round, the state kept by the engine's own functions (afterPlan, afterOccurrence) as
+ * the reconciler keeps it. (The reconciler itself, with Kubernetes, runs in simulation/.) Returns the plan.
+ */
 export function step(sim: Simulation): Plan {
   const plan = decide(sim.policy, observe(sim));
   sim.plans.push(plan);
-  sim.records = plan.records.map((r) => ({ ...r }));
-  if (plan.highestSequence !== undefined) sim.highestSequence = plan.highestSequence;
+  let state = afterPlan(stateOf(sim), plan);
   sim.statefulSetReplicas = plan.statefulSetReplicas;
-  if (plan.rollout?.halted !== undefined) sim.rolloutHalt = plan.rollout.halted;
-  else delete sim.rolloutHalt;
-  if (plan.rollout !== undefined) {
-    if (plan.rollout.state === 'Complete') delete sim.rolloutUnderWay;
-    else sim.rolloutUnderWay = plan.rollout.revision;
-  }
   sim.now += 100;
   for (const read of plan.reads) {
     sim.reads.push(read);
-    const i = ordinalOf(read.member);
-    const rec = sim.records[i];
-    if (rec === undefined) throw new Error(`no record for ${read.member}`);
-    sim.records[i] = recordRead(rec, read, runRead(sim, read), sim.policy, sim.now);
+    state = afterOccurrence(state, sim.policy, { kind: 'read', read, outcome: runRead(sim, read) }, sim.now);
   }
-  if (plan.change !== undefined) {
+  const change = plan.change;
+  if (change !== undefined) {
     if (plan.reads.length > 0) throw new Error('a change with reads');
-    sim.changes.push(plan.change);
-    const i = ordinalOf(plan.change.member);
-    const rec = sim.records[i];
-    if (rec === undefined) throw new Error(`no record for ${plan.change.member}`);
-    sim.records[i] = recordChange(rec, plan.change, runChange(sim, plan.change), sim.policy, sim.now);
+    sim.changes.push(change);
+    const outcome = runChange(sim, change);
+    state = change.kind === 'deletePod'
+      ? afterOccurrence(state, sim.policy, { kind: 'podDeleted', change }, sim.now)
+      : afterOccurrence(state, sim.policy, { kind: 'change', change, outcome }, sim.now);
   }
+  keep(sim, state);
   return plan;
 }
 
