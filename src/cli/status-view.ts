@@ -16,6 +16,7 @@ import {
   statefulSetName,
 } from '../api/names.ts';
 import type { MemberStatus, ReplicatedStatefulSet, RolloutStatus } from '../api/types.ts';
+import { roleFromStatus } from '../engine/outcomes.ts';
 import { age, humanBytes, table, until } from './format.ts';
 import { parseList } from './actions.ts';
 import { backupsOf, latestCompleted } from './backups.ts';
@@ -232,10 +233,9 @@ function ms(time: string | null): number {
 /** What an exit code of the `status` command means; `hasSecondary`: a `secondary` command is configured. */
 export function statusMeaning(result: number | 'timeout' | 'error', hasSecondary: boolean): StatusMeaning {
   if (result === 'timeout' || result === 'error') return result;
-  if (result === 8) return 'primary';
-  if (result === 7) return 'stopped';
-  if (result === 0) return hasSecondary ? 'secondary' : 'primary';
-  return 'failed';
+  // The contract's exit codes are interpreted in one place, the engine's.
+  const role = roleFromStatus(result, hasSecondary);
+  return role === 'unknown' ? 'failed' : role;
 }
 
 function memberView(name: string, record: MemberStatus | undefined, pod: PodLike | undefined, fenced: boolean, cluster: string, hasSecondary: boolean, updateRevision: string | null): MemberView {
