@@ -51,7 +51,8 @@ export function restoreStep(ctx: Context): Step | undefined {
     delete rec.restoredFrom;
     restored = undefined;
   }
-  const holding = wanted.filter((m) => (m.rec.sequence ?? 0) > 0);
+  // Members being removed still hold their data until the StatefulSet lets them go: they count too.
+  const holding = ctx.members.filter((m) => (m.wanted || m.ordinal < ctx.observation.statefulSetReplicas) && (m.rec.sequence ?? 0) > 0);
 
   // The automatic policy is only for data loss: every member empty while the mark says there was data.
   if (restored === undefined && request.via === 'policy' && (holding.length > 0 || (ctx.highestSequence ?? 0) === 0)) return undefined;
