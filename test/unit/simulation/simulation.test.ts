@@ -42,4 +42,3 @@ describe('simulation', () => {
     assert.deepEqual([r.int(1000), r.int(1000), r.int(1000), r.int(1000)], [601, 448, 852, 669]);
   });
 });
-});
