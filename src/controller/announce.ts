@@ -1,6 +1,7 @@
 // The Events a new status deserves, judged against the status last written (so that they are not repeated
 // after an operator restart): a condition turning to a Warning reason, and the rolling update's transitions.
-import type { RolloutStatus, ReplicatedStatefulSetStatus, StatusCondition } from '../api/types.ts';
+import type { ReplicatedStatefulSet, RolloutStatus, ReplicatedStatefulSetStatus, StatusCondition } from '../api/types.ts';
+import type { EventSink } from './ports.ts';
 import { isWarningReason } from '../engine/reasons.ts';
 import type { EventType } from '../kube/events.ts';
 
@@ -37,4 +38,33 @@ export function rolloutAnnouncements(previous: ReplicatedStatefulSetStatus | und
     return [{ type: 'Normal', reason: 'RolloutComplete', message: `Rolling update complete: ${counts}${now.skipped?.length ? ` (fenced, not updated: ${now.skipped.join(', ')})` : ''}` }];
   }
   return [];
+}
+
+/**
+ * Events recorded without waiting for them, so that the next command is not held up by the write; the
+ * reconcile waits for its cluster's at the end (flush), so none is left behind when it returns.
+ */
+export class PendingEvents {
+  private readonly sink: EventSink;
+  /** Per cluster, events recorded and not yet known to be written (EventSink.record never rejects). */
+  private readonly pending = new Map<string, Promise<void>[]>();
+
+  constructor(sink: EventSink) {
+    this.sink = sink;
+  }
+
+  record(rss: ReplicatedStatefulSet, type: EventType, reason: string, message: string): void {
+    const subject = { namespace: rss.metadata.namespace!, name: rss.metadata.name! };
+    const key = `${subject.namespace}/${subject.name}`;
+    const list = this.pending.get(key) ?? [];
+    list.push(this.sink.record(rss.metadata.uid ? { ...subject, uid: rss.metadata.uid } : subject, type, reason, message));
+    this.pending.set(key, list);
+  }
+
+  async flush(namespace: string, name: string): Promise<void> {
+    const key = `${namespace}/${name}`;
+    const list = this.pending.get(key);
+    this.pending.delete(key);
+    if (list) await Promise.all(list);
+  }
 }

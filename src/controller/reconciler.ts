@@ -9,20 +9,20 @@ import type { Logger } from 'pino';
 import { ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE } from '../api/names.ts';
 import { describeProblems, resolveSpec, type ResolvedSpec, type SpecLimits, type SpecProblem } from '../api/spec.ts';
 import type { ReplicatedStatefulSet, ReplicatedStatefulSetStatus, StatusCondition } from '../api/types.ts';
-import type { RestoreStatus } from '../api/backup-types.ts';
 import { decide, describeFailure, succeeded } from '../engine/index.ts';
 import { afterOccurrence, afterPlan, pendingRequests, recordOf, requestDone, type ClusterState, type Occurrence } from '../engine/state.ts';
 import type { ChangeAction, Condition, Plan, ReadAction } from '../engine/types.ts';
 import type { EventType } from '../kube/events.ts';
 import { describeError } from '../kube/exec.ts';
 import type { OperatorMetrics } from '../manager/metrics.ts';
-import { conditionAnnouncements, rolloutAnnouncements, type Announcement } from './announce.ts';
+import { PendingEvents, conditionAnnouncements, rolloutAnnouncements, type Announcement } from './announce.ts';
 import type { StoreOpener } from './backups.ts';
 import { ensureService, ensureStatefulSet, syncPodLabels, type BuiltStatefulSet } from './children.ts';
 import { ExecUnavailableError, MemberCommands, commandFor, peersOf } from './commands.ts';
 import { observe, podView } from './observe.ts';
 import type { ClusterCaches, ClusterWriter, Clock, CommandRunner, EventSink } from './ports.ts';
-import { restoreSource, streamRestore, type RestoreSource } from './restore.ts';
+import { restoreSource, streamRestore } from './restore.ts';
+import { RestoreProgressTracker } from './restore-status.ts';
 import { buildStatus, stateFromStatus, withTransitionTimes } from './status.ts';
 
 export { ExecUnavailableError } from './commands.ts';
@@ -51,12 +51,8 @@ interface ClusterMemory {
   lastStatus?: ReplicatedStatefulSetStatus;
   lastStatusText?: string;
   statefulSet?: BuiltStatefulSet;
-  /** The restore asked for in this reconcile, and the object it names. */
-  restore?: RestoreSource;
-  /** When the restore under way started (for status.restore). */
-  restoreStartedAt?: string;
-  /** The restore just completed, for status.restore until the next write. */
-  restoreCompleted?: RestoreStatus;
+  /** status.restore: the restore asked for, under way, or just completed. */
+  restore: RestoreProgressTracker;
 }
 
 /** Probe-and-act rounds in one reconcile before yielding to other clusters. */
@@ -66,12 +62,12 @@ export class Reconciler {
   private readonly d: ReconcilerDeps;
   private readonly commands: MemberCommands;
   private readonly memory = new Map<string, ClusterMemory>();
-  /** Per cluster, events recorded and not yet known to be written (EventSink.record never rejects). */
-  private readonly pendingEvents = new Map<string, Promise<void>[]>();
+  private readonly events: PendingEvents;
 
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
     this.commands = new MemberCommands(deps);
+    this.events = new PendingEvents(deps.events);
   }
 
   /** Forgets everything about clusters (on losing leadership: the next leader starts from the status). */
@@ -101,7 +97,7 @@ export class Reconciler {
       }
       throw error;
     } finally {
-      await this.flushEvents(namespace, name);
+      await this.events.flush(namespace, name);
       this.d.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
     }
   }
@@ -110,7 +106,7 @@ export class Reconciler {
     const key = `${rss.metadata.namespace}/${rss.metadata.name}/${rss.metadata.uid}`;
     let memory = this.memory.get(key);
     if (!memory) {
-      memory = { state: stateFromStatus(rss, this.d.clock.now()), lostAt: new Map() };
+      memory = { state: stateFromStatus(rss, this.d.clock.now()), lostAt: new Map(), restore: new RestoreProgressTracker() };
       this.memory.set(key, memory);
     }
     return memory;
@@ -130,10 +126,8 @@ export class Reconciler {
     delete current.restoreAnnotation;
     if (pending.restore !== undefined) current.restoreAnnotation = pending.restore;
     const source = restoreSource(rss, current, this.d.caches.backups(rss.metadata.namespace!));
-    if (source !== undefined) {
-      memory.restore = source;
-      policy.restore = source.request;
-    } else delete memory.restore;
+    memory.restore.source = source;
+    if (source !== undefined) policy.restore = source.request;
     return current;
   }
 
@@ -293,24 +287,13 @@ export class Reconciler {
   /** Streams the backup into the member's restore command and folds the outcome into the state. */
   private async runRestore(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, change: Extract<ChangeAction, { kind: 'restore' }>): Promise<boolean> {
     const member = change.member;
-    const objectKey = memory.restore?.objectKey;
-    memory.restoreStartedAt ??= new Date(this.d.clock.now()).toISOString();
+    const objectKey = memory.restore.source?.objectKey;
+    const restoring = memory.restore.started(change.backup, member, this.d.clock.now());
     this.event(rss, 'Normal', 'Restoring', `Restoring backup ${change.backup}${objectKey ? ` (${objectKey})` : ''} into ${member}`);
     const cluster = `${rss.metadata.namespace}/${rss.metadata.name}`;
     this.d.log.info({ rss: cluster, member, backup: change.backup, objectKey }, 'restoring');
     // A restore may take as long as the backup's size asks: say so while it runs.
-    if (memory.restore !== undefined) {
-      const restoring: RestoreStatus = {
-        backup: change.backup,
-        requestedBy: memory.restore.request.via,
-        phase: 'Restoring',
-        member,
-        message: `streaming backup ${change.backup} into ${member}'s restore command`,
-        startedAt: memory.restoreStartedAt,
-        ...(objectKey ? { objectKey } : {}),
-      };
-      await this.patchStatus(rss, memory, { ...(memory.lastStatus ?? rss.status), restore: restoring });
-    }
+    if (restoring !== undefined) await this.patchStatus(rss, memory, { ...(memory.lastStatus ?? rss.status), restore: restoring });
     const started = performance.now();
     const outcome = objectKey === undefined
       ? { exitCode: null, timedOut: false, stdout: '', stderr: '', error: `backup ${change.backup} names no object` }
@@ -327,19 +310,7 @@ export class Reconciler {
 
   /** The restored member was seeded: record it in status.restore, and remove the annotation that asked. */
   private async restoreCompleted(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, backup: string, sequence: number | null): Promise<void> {
-    if (memory.restore !== undefined) {
-      memory.restoreCompleted = {
-        backup,
-        requestedBy: memory.restore.request.via,
-        phase: 'Completed',
-        ...(memory.restore.objectKey ? { objectKey: memory.restore.objectKey } : {}),
-        sequence,
-        message: `restored from backup ${backup} and seeded${sequence !== null ? ` at sequence ${sequence}` : ''}`,
-        ...(memory.restoreStartedAt ? { startedAt: memory.restoreStartedAt } : {}),
-        completedAt: new Date(this.d.clock.now()).toISOString(),
-      };
-      delete memory.restoreStartedAt;
-    }
+    memory.restore.seeded(backup, sequence, this.d.clock.now());
     if (spec.restoreAnnotation !== undefined) await this.requestDone(rss, memory, 'restore', spec.restoreAnnotation);
   }
 
@@ -357,26 +328,9 @@ export class Reconciler {
     }
   }
 
-  /** status.restore: the restore under way, the one just completed, or what the status said. */
-  private restoreStatus(memory: ClusterMemory, plan: Plan): RestoreStatus | undefined {
-    if (plan.restore !== undefined && memory.restore !== undefined) {
-      const r = plan.restore;
-      return {
-        backup: r.backup,
-        requestedBy: r.via,
-        phase: r.phase,
-        message: r.message,
-        ...(memory.restore.objectKey ? { objectKey: memory.restore.objectKey } : {}),
-        ...(r.member ? { member: r.member } : {}),
-        ...(memory.restoreStartedAt ? { startedAt: memory.restoreStartedAt } : {}),
-      };
-    }
-    return memory.restoreCompleted;
-  }
-
   private async writeStatus(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, plan: Plan, pods: Map<string, V1Pod>): Promise<void> {
     const previous = memory.lastStatus ?? rss.status;
-    const status = buildStatus(rss, spec, memory.state, plan, pods, this.restoreStatus(memory, plan), previous, this.d.clock.now());
+    const status = buildStatus(rss, spec, memory.state, plan, pods, memory.restore.status(plan), previous, this.d.clock.now());
     this.announce(rss, [...conditionAnnouncements(previous, status.conditions ?? []), ...rolloutAnnouncements(previous, status.rollout)]);
     await this.patchStatus(rss, memory, status);
   }
@@ -414,7 +368,7 @@ export class Reconciler {
     if (resolved.ok) {
       const current = this.current(rss, resolved.spec, memory);
       const { plan, pods } = this.view(rss, current, memory);
-      base = buildStatus(rss, current, memory.state, plan, pods, this.restoreStatus(memory, plan), previous, this.d.clock.now());
+      base = buildStatus(rss, current, memory.state, plan, pods, memory.restore.status(plan), previous, this.d.clock.now());
     }
     const kept = (base?.conditions ?? []).filter((c) => c.type !== 'Progressing');
     try {
@@ -437,22 +391,7 @@ export class Reconciler {
     this.d.log.warn({ rss: `${rss.metadata.namespace}/${rss.metadata.name}`, problems }, 'invalid spec');
   }
 
-  /**
-   * Records an Event without waiting for it: the next command is not held up by the write. The reconcile
-   * waits for its events at the end (flushEvents), so none is left behind when it returns.
-   */
   private event(rss: ReplicatedStatefulSet, type: EventType, reason: string, message: string): void {
-    const subject = { namespace: rss.metadata.namespace!, name: rss.metadata.name! };
-    const key = `${subject.namespace}/${subject.name}`;
-    const pending = this.pendingEvents.get(key) ?? [];
-    pending.push(this.d.events.record(rss.metadata.uid ? { ...subject, uid: rss.metadata.uid } : subject, type, reason, message));
-    this.pendingEvents.set(key, pending);
-  }
-
-  private async flushEvents(namespace: string, name: string): Promise<void> {
-    const key = `${namespace}/${name}`;
-    const pending = this.pendingEvents.get(key);
-    this.pendingEvents.delete(key);
-    if (pending) await Promise.all(pending);
+    this.events.record(rss, type, reason, message);
   }
 }
