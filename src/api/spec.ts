@@ -2,28 +2,21 @@
 // the CRD schema cannot express. Never throws: whatever the object holds, the answer is either a resolved
 // spec or a list of problems, each naming the field (reported as SpecValid=False and an Event).
 
-import type {
-  V1Affinity,
-  V1Container,
-  V1LocalObjectReference,
-  V1PersistentVolumeClaim,
-  V1PodSecurityContext,
-  V1ServicePort,
-  V1Toleration,
-  V1Volume,
-} from '@kubernetes/client-node';
+import type { V1ServicePort } from '@kubernetes/client-node';
 import type { ClusterPolicy } from '../engine/types.ts';
-import { formatDuration, parseDuration, quote } from './duration.ts';
+import { quote } from './duration.ts';
 import { resolveBackupPolicy, resolveBootstrapSource, type ResolvedBackupPolicy, type ResolvedBootstrapSource } from './backup-spec.ts';
-import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE, nameProblem, ordinalOf, podName } from './names.ts';
-import {
-  COMMAND_NAMES,
-  REQUIRED_COMMANDS,
-  type CommandName,
-  type OptionalCommandName,
-  type ReplicatedStatefulSet,
-  type RequiredCommandName,
-} from './types.ts';
+import { ANNOTATION_PAUSED, ANNOTATION_RESTORE, nameProblem } from './names.ts';
+import type { ReplicatedStatefulSet } from './types.ts';
+import { readAnnotations } from './spec-annotations.ts';
+import { resolveCommands, type ResolvedCommands } from './spec-commands.ts';
+import { resolvePod, type ResolvedPod } from './spec-pod.ts';
+import { absent, bool, Collector, duration, isObject, isZeroDuration, wholeNumber } from './spec-values.ts';
+
+// Defined with the code that uses them, and part of this module's API as well.
+export { DEFAULT_TIMEOUT_MS, type ResolvedCommand, type ResolvedCommands } from './spec-commands.ts';
+export type { ResolvedPod } from './spec-pod.ts';
+export { MAX_WAIT_MS } from './spec-values.ts';
 
 export interface SpecProblem {
   /** Path of the offending field, e.g. "spec.pod.commands.status.timeout". */
@@ -32,34 +25,6 @@ export interface SpecProblem {
 }
 
 export type SpecResult = { ok: true; spec: ResolvedSpec } | { ok: false; problems: SpecProblem[] };
-
-export interface ResolvedCommand {
-  argv: string[];
-  timeoutMs: number;
-}
-
-/** Every command name is a key; the optional ones (seed, secondary) may be undefined. */
-export type ResolvedCommands = { [K in RequiredCommandName]: ResolvedCommand } & {
-  [K in OptionalCommandName]: ResolvedCommand | undefined;
-};
-
-/** What the StatefulSet's pod template is built from (deep copies: safe to modify). */
-export interface ResolvedPod {
-  containers: V1Container[];
-  volumes: V1Volume[];
-  volumeClaimTemplates: V1PersistentVolumeClaim[];
-  securityContext?: V1PodSecurityContext;
-  antiAffinity: boolean;
-  automountServiceAccountToken?: boolean;
-  /** spec.pod.nodeSelector overlaid with spec.nodeSelector. */
-  nodeSelector?: Record<string, string>;
-  tolerations?: V1Toleration[];
-  affinity?: V1Affinity;
-  serviceAccountName?: string;
-  /** Secret names, each to be mounted read-only at /etc/rss/secrets/<name> in every container. */
-  secrets: string[];
-  imagePullSecrets?: V1LocalObjectReference[];
-}
 
 export interface ResolvedSpec {
   policy: ClusterPolicy;
@@ -82,47 +47,7 @@ export const DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
 /** How often a running primary's sequence is read for the high-water mark, unless spec.sequenceInterval says. */
 export const DEFAULT_SEQUENCE_INTERVAL_MS = 5 * 60_000;
 export const DEFAULT_FAILURE_THRESHOLD = 3;
-export const DEFAULT_TIMEOUT_MS: Readonly<Record<CommandName, number>> = {
-  sequence: 60_000,
-  status: 60_000,
-  seed: 600_000,
-  primary: 600_000,
-  secondary: 600_000,
-  stop: 600_000,
-  // A backup or a restore moves the whole data set.
-  backup: 3_600_000,
-  restore: 3_600_000,
-};
 export const MIN_RECONCILE_INTERVAL_MS = 1_000;
-/** Longest interval or timeout: 24 days, safely below the 2^31-1 ms limit of Node's timers. */
-export const MAX_WAIT_MS = 24 * 24 * 3_600_000;
-const MAX_INT32 = 2_147_483_647;
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isNonEmptyString(v: unknown): v is string {
-  return typeof v === 'string' && v.trim() !== '';
-}
-
-/** Absent (undefined or null: the API server prunes nulls it does not allow). */
-function absent(v: unknown): v is undefined | null {
-  return v === undefined || v === null;
-}
-
-class Collector {
-  readonly problems: SpecProblem[] = [];
-  readonly warnings: SpecProblem[] = [];
-  problem(field: string, message: string): void {
-    this.problems.push({ field, message });
-  }
-  warn(field: string, message: string): void {
-    this.warnings.push({ field, message });
-  }
-}
 
 /** What the operator process allows beyond the schema. */
 export interface SpecLimits {
@@ -216,47 +141,14 @@ function resolve(obj: unknown, limits: SpecLimits): SpecResult {
   // the pod
   const resolvedPod = podObj ? resolvePod(c, spec, podObj) : undefined;
 
-  // seed override
-  let seedOverride: string | undefined;
-  const annotations = metadata['annotations'];
-  const override = isObject(annotations) ? annotations[ANNOTATION_SEED_OVERRIDE] : undefined;
-  if (typeof override === 'string' && override.trim() !== '') {
-    seedOverride = override.trim();
-    if (typeof name === 'string' && ordinalOf(seedOverride, name) === undefined) {
-      c.problem(
-        `metadata.annotations[${ANNOTATION_SEED_OVERRIDE}]`,
-        `names ${quote(seedOverride)}, which is not a member of this cluster: use a pod name such as ${podName(name, 0)}, or remove the annotation`,
-      );
-    }
-  }
-
-  // fenced members: names that are not members are ignored with a warning (fencing must never stop the
-  // whole cluster's management because of a typo)
-  const fenced: string[] = [];
-  const fencedText = isObject(annotations) ? annotations[ANNOTATION_FENCED] : undefined;
-  if (typeof fencedText === 'string') {
-    for (const entry of fencedText.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
-      if (typeof name === 'string' && ordinalOf(entry, name) === undefined) {
-        c.warn(`metadata.annotations[${ANNOTATION_FENCED}]`, `names ${quote(entry)}, which is not a member of this cluster: ignored`);
-      } else if (!fenced.includes(entry)) {
-        fenced.push(entry);
-      }
-    }
-  }
-  const restartText = isObject(annotations) ? annotations[ANNOTATION_RESTART] : undefined;
-  const restart = typeof restartText === 'string' && restartText.trim() !== '' ? restartText.trim() : undefined;
-  const pausedText = isObject(annotations) ? annotations[ANNOTATION_PAUSED] : undefined;
-  let pausedByAnnotation = false;
-  if (typeof pausedText === 'string' && pausedText.trim() !== '') {
-    if (pausedText.trim() === 'true') pausedByAnnotation = true;
-    else if (pausedText.trim() !== 'false') c.warn(`metadata.annotations[${ANNOTATION_PAUSED}]`, `must be "true" or "false", got ${quote(pausedText)}: ignored`);
-  }
+  // annotations: seed override, fenced members, restart, paused, restore
+  const requested = readAnnotations(c, name, metadata['annotations']);
+  const { seedOverride, fenced, restart, pausedByAnnotation } = requested;
 
   // backups and restores
   const backup = resolveBackupPolicy(c, spec['backup']);
   const bootstrap = resolveBootstrapSource(c, spec['bootstrap']);
-  const restoreText = isObject(annotations) ? annotations[ANNOTATION_RESTORE] : undefined;
-  let restoreAnnotation = typeof restoreText === 'string' && restoreText.trim() !== '' ? restoreText.trim() : undefined;
+  let restoreAnnotation = requested.restoreAnnotation;
   const noRestoreCommand = commands !== undefined && commands.restore === undefined;
   const needRestore = `a restore needs the restore command (${commandsField}.restore), which reads a backup on stdin`;
   const needStorage = 'a restore needs spec.backup.storage: where the backup is stored';
@@ -319,224 +211,6 @@ function resolve(obj: unknown, limits: SpecLimits): SpecResult {
   if (restoreAnnotation !== undefined) resolved.restoreAnnotation = restoreAnnotation;
   if (servicePorts !== undefined) resolved.servicePorts = servicePorts;
   return { ok: true, spec: resolved };
-}
-
-function wholeNumber(c: Collector, field: string, v: unknown, min: number, dflt: number): number | undefined {
-  if (absent(v)) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v)) {
-    c.problem(field, `must be a whole number, got ${quote(v)}`);
-    return undefined;
-  }
-  if (v < min) {
-    c.problem(field, `must be at least ${min}, got ${v}`);
-    return undefined;
-  }
-  if (v > MAX_INT32) {
-    c.problem(field, `must be at most ${MAX_INT32}, got ${v}`);
-    return undefined;
-  }
-  return v;
-}
-
-function bool(c: Collector, field: string, v: unknown, dflt: boolean): boolean | undefined {
-  if (absent(v)) return dflt;
-  if (typeof v !== 'boolean') {
-    c.problem(field, `must be true or false, got ${quote(v)}`);
-    return undefined;
-  }
-  return v;
-}
-
-function isZeroDuration(v: unknown): boolean {
-  try {
-    return parseDuration(v) === 0;
-  } catch {
-    return false;
-  }
-}
-
-function duration(c: Collector, field: string, v: unknown, dflt: number, min: number): number | undefined {
-  if (absent(v)) return dflt;
-  let ms: number;
-  try {
-    ms = parseDuration(v);
-  } catch (err) {
-    c.problem(field, err instanceof Error ? err.message : String(err));
-    return undefined;
-  }
-  if (ms <= 0) {
-    c.problem(field, `must be longer than 0, got ${quote(v)}`);
-    return undefined;
-  }
-  if (ms < min) {
-    c.problem(field, `must be at least ${formatDuration(min)}, got ${quote(v)}`);
-    return undefined;
-  }
-  if (ms > MAX_WAIT_MS) {
-    c.problem(field, `must be at most ${formatDuration(MAX_WAIT_MS)} (24 days), got ${quote(v)}`);
-    return undefined;
-  }
-  return ms;
-}
-
-function resolveCommands(c: Collector, field: string, v: unknown): ResolvedCommands | undefined {
-  if (!isObject(v)) {
-    c.problem(
-      field,
-      absent(v)
-        ? `required: the ${REQUIRED_COMMANDS.join(', ')} commands (and optionally seed, secondary, backup, restore)`
-        : `must be an object of commands, got ${quote(v)}`,
-    );
-    return undefined;
-  }
-  const before = c.problems.length;
-  const out: Partial<Record<CommandName, ResolvedCommand>> = {};
-  for (const name of COMMAND_NAMES) {
-    const cmd = resolveCommand(c, `${field}.${name}`, name, v[name]);
-    if (cmd) out[name] = cmd;
-  }
-  for (const key of Object.keys(v)) {
-    if (!(COMMAND_NAMES as readonly string[]).includes(key)) {
-      c.warn(`${field}.${key}`, `unknown command, ignored (known: ${COMMAND_NAMES.join(', ')})`);
-    }
-  }
-  if (c.problems.length > before) return undefined;
-  const { sequence, primary, status, stop } = out;
-  if (!sequence || !primary || !status || !stop) return undefined;
-  return { sequence, seed: out.seed, primary, secondary: out.secondary, status, stop, backup: out.backup, restore: out.restore };
-}
-
-function resolveCommand(c: Collector, field: string, name: CommandName, v: unknown): ResolvedCommand | undefined {
-  const required = (REQUIRED_COMMANDS as readonly string[]).includes(name);
-  if (absent(v)) {
-    if (required) c.problem(field, `required: the ${name} command ({command: [...], timeout: ...})`);
-    return undefined;
-  }
-  if (!isObject(v)) {
-    c.problem(field, `must be an object {command: [...], timeout: ...}, got ${quote(v)}`);
-    return undefined;
-  }
-  const argv = v['command'];
-  let ok = true;
-  if (absent(argv)) {
-    c.problem(`${field}.command`, 'required: the program and its arguments, e.g. ["/check.sh"]');
-    ok = false;
-  } else if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) {
-    c.problem(`${field}.command`, `must be a list of strings, got ${quote(argv)}`);
-    ok = false;
-  } else if (argv.length === 0) {
-    c.problem(`${field}.command`, 'must not be empty: give the program to run, e.g. ["/check.sh"]');
-    ok = false;
-  } else if (!isNonEmptyString(argv[0])) {
-    c.problem(`${field}.command[0]`, 'must name the program to run, got an empty string');
-    ok = false;
-  }
-  const timeoutMs = duration(c, `${field}.timeout`, v['timeout'], DEFAULT_TIMEOUT_MS[name], 1);
-  if (!ok || timeoutMs === undefined) return undefined;
-  return { argv: [...(argv as string[])], timeoutMs };
-}
-
-function resolvePod(c: Collector, spec: Json, pod: Json): ResolvedPod | undefined {
-  const before = c.problems.length;
-  const f = 'spec.pod';
-
-  const containers = pod['containers'];
-  if (!Array.isArray(containers) || containers.length === 0) {
-    c.problem(
-      `${f}.containers`,
-      absent(containers) || Array.isArray(containers)
-        ? 'at least one container is required (name and image); commands run in the first'
-        : `must be a list of containers, got ${quote(containers)}`,
-    );
-  } else {
-    const seen = new Set<string>();
-    containers.forEach((ct: unknown, i) => {
-      const cf = `${f}.containers[${i}]`;
-      if (!isObject(ct)) {
-        c.problem(cf, `must be a container object, got ${quote(ct)}`);
-        return;
-      }
-      if (!isNonEmptyString(ct['name'])) c.problem(`${cf}.name`, 'required');
-      else if (seen.has(ct['name'])) c.problem(`${cf}.name`, `duplicate container name ${quote(ct['name'])}`);
-      else seen.add(ct['name']);
-      if (!isNonEmptyString(ct['image'])) c.problem(`${cf}.image`, 'required');
-    });
-  }
-
-  const volumes = listOf(c, `${f}.volumes`, pod['volumes']);
-  const claims = listOf(c, `${f}.volumeClaimTemplates`, pod['volumeClaimTemplates']);
-  claims?.forEach((claim, i) => {
-    const meta = isObject(claim) ? claim['metadata'] : undefined;
-    if (!isObject(meta) || !isNonEmptyString(meta['name'])) {
-      c.problem(`${f}.volumeClaimTemplates[${i}].metadata.name`, 'required: containers mount the claim by this name');
-    }
-  });
-  const securityContext = objectOf(c, `${f}.securityContext`, pod['securityContext']);
-  const antiAffinity = bool(c, `${f}.antiAffinity`, pod['antiAffinity'], false);
-  const automount = pod['automountServiceAccountToken'];
-  if (!absent(automount) && typeof automount !== 'boolean') {
-    c.problem(`${f}.automountServiceAccountToken`, `must be true or false, got ${quote(automount)}`);
-  }
-  const podNodeSelector = stringMap(c, `${f}.nodeSelector`, pod['nodeSelector']);
-  const nodeSelector = stringMap(c, 'spec.nodeSelector', spec['nodeSelector']);
-  const tolerations = listOf(c, 'spec.tolerations', spec['tolerations']);
-  const affinity = objectOf(c, 'spec.affinity', spec['affinity']);
-  const serviceAccountName = spec['serviceAccountName'];
-  if (!absent(serviceAccountName) && typeof serviceAccountName !== 'string') {
-    c.problem('spec.serviceAccountName', `must be a string, got ${quote(serviceAccountName)}`);
-  }
-  const secrets = listOf(c, 'spec.secrets', spec['secrets']);
-  secrets?.forEach((s, i) => {
-    if (!isNonEmptyString(s)) c.problem(`spec.secrets[${i}]`, `must be the name of a Secret, got ${quote(s)}`);
-  });
-  const pullSecrets = listOf(c, 'spec.imagePullSecrets', spec['imagePullSecrets']);
-
-  if (c.problems.length > before || !Array.isArray(containers) || antiAffinity === undefined) return undefined;
-
-  const out: ResolvedPod = {
-    containers: structuredClone(containers) as V1Container[],
-    volumes: structuredClone(volumes ?? []) as V1Volume[],
-    volumeClaimTemplates: structuredClone(claims ?? []) as V1PersistentVolumeClaim[],
-    antiAffinity,
-    secrets: [...((secrets ?? []) as string[])],
-  };
-  if (securityContext) out.securityContext = structuredClone(securityContext) as V1PodSecurityContext;
-  if (typeof automount === 'boolean') out.automountServiceAccountToken = automount;
-  if (podNodeSelector || nodeSelector) out.nodeSelector = { ...podNodeSelector, ...nodeSelector };
-  if (tolerations) out.tolerations = structuredClone(tolerations) as V1Toleration[];
-  if (affinity) out.affinity = structuredClone(affinity) as V1Affinity;
-  if (isNonEmptyString(serviceAccountName)) out.serviceAccountName = serviceAccountName;
-  if (pullSecrets) out.imagePullSecrets = structuredClone(pullSecrets) as V1LocalObjectReference[];
-  return out;
-}
-
-function listOf(c: Collector, field: string, v: unknown): unknown[] | undefined {
-  if (absent(v)) return undefined;
-  if (!Array.isArray(v)) {
-    c.problem(field, `must be a list, got ${quote(v)}`);
-    return undefined;
-  }
-  return v;
-}
-
-function objectOf(c: Collector, field: string, v: unknown): Json | undefined {
-  if (absent(v)) return undefined;
-  if (!isObject(v)) {
-    c.problem(field, `must be an object, got ${quote(v)}`);
-    return undefined;
-  }
-  return v;
-}
-
-function stringMap(c: Collector, field: string, v: unknown): Record<string, string> | undefined {
-  const obj = objectOf(c, field, v);
-  if (!obj) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(obj)) {
-    if (typeof val !== 'string') c.problem(`${field}.${k}`, `must be a string, got ${quote(val)}`);
-    else out[k] = val;
-  }
-  return out;
 }
 
 function oneLine(s: string): string {
