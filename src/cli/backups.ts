@@ -17,7 +17,7 @@ export function iso(time: Time | undefined | null): string | null {
   return time;
 }
 
-function ms(time: Time | undefined | null): number {
+export function ms(time: Time | undefined | null): number {
   const text = iso(time);
   const t = text === null ? Number.NaN : Date.parse(text);
   return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;

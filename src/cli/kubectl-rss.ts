@@ -2,18 +2,18 @@
 // (its backups included); `seed`, `fence`, `unfence`, `restart`, `pause`, `resume` and `restore` ask the
 // operator for a manual operation by setting an annotation on the RSS (see actions.ts); `backup` creates a
 // Backup resource and can follow it to the end, and `backups` lists a cluster's (see backups.ts).
+// This module parses the arguments and runs the command, implemented in commands/.
 // bin/kubectl-rss runs `run`.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
-import type { Backup, BackupSchedule, BackupTarget } from '../api/backup-types.ts';
+import type { BackupTarget } from '../api/backup-types.ts';
 import { DurationError, parseDuration } from '../api/duration.ts';
-import { BACKUP_PLURAL, BACKUP_SCHEDULE_PLURAL, GROUP, LABEL_APP, LABEL_MANAGED, PLURAL, VERSION, selectorString } from '../api/names.ts';
-import type { ReplicatedStatefulSet } from '../api/types.ts';
-import { ACTIONS, CliError, MEMBER_ACTIONS, annotationPatch, planAction, planRestore, type Action, type ActionPlan } from './actions.ts';
-import { backupNameProblem, buildBackupsView, defaultBackupName, newBackup, renderBackupsTable, waitForBackup } from './backups.ts';
-import { buildStatusView, renderStatusText, type EventLike, type PodLike } from './status-view.ts';
+import { ACTIONS, CliError, MEMBER_ACTIONS } from './actions.ts';
+import { backupNameProblem } from './backups.ts';
+import { act, restore } from './commands/actions.ts';
+import { connect, describe, type Clients } from './commands/api.ts';
+import { backup, backups } from './commands/backups.ts';
+import { status } from './commands/status.ts';
 
 export const USAGE = `kubectl rss: inspect and operate ReplicatedStatefulSets (rss-operator)
 
@@ -122,8 +122,6 @@ const USAGE_FLAGS: Partial<Record<Command, string>> = {
 };
 
 const TARGETS: readonly BackupTarget[] = ['primary', 'prefer-secondary'];
-/** How long `backup --wait` waits by default: longer than most backups, shorter than a forgotten terminal. */
-export const DEFAULT_WAIT_MS = 3_600_000;
 
 function isCommand(word: string): word is Command {
   return (COMMANDS as readonly string[]).includes(word);
@@ -237,9 +235,6 @@ export function parseArgs(argv: readonly string[]): Options {
   return options;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Talking to the API server
-
 export interface Io {
   out(text: string): void;
   err(text: string): void;
@@ -254,281 +249,6 @@ const processIo: Io = {
   now: () => new Date(),
   sleep: (ms) => sleep(ms),
 };
-
-interface Clients {
-  kubeConfig: KubeConfig;
-  custom: CustomObjectsApi;
-  core: CoreV1Api;
-  namespace: string;
-}
-
-function connect(options: Options): Clients {
-  const kubeConfig = new KubeConfig();
-  try {
-    if (options.kubeconfig !== undefined) kubeConfig.loadFromFile(options.kubeconfig);
-    else kubeConfig.loadFromDefault();
-  } catch (error) {
-    throw new CliError(`cannot load the kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ''}: ${(error as Error).message}`);
-  }
-  if (options.context !== undefined) {
-    if (!kubeConfig.getContextObject(options.context)) throw new CliError(`context "${options.context}" does not exist in the kubeconfig`);
-    kubeConfig.setCurrentContext(options.context);
-  }
-  const namespace = options.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default';
-  return { kubeConfig, custom: kubeConfig.makeApiClient(CustomObjectsApi), core: kubeConfig.makeApiClient(CoreV1Api), namespace };
-}
-
-/** An API error's HTTP code and the server's message, when it is one. */
-function apiError(error: unknown): { code: number; message: string; reason?: string; detailsName?: string } | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error) || typeof error.code !== 'number') return undefined;
-  const body = 'body' in error ? error.body : undefined;
-  let status: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      status = JSON.parse(body);
-    } catch {
-      status = { message: body.trim() };
-    }
-  }
-  const s = (typeof status === 'object' && status !== null ? status : {}) as { message?: unknown; reason?: unknown; details?: { name?: unknown } };
-  return {
-    code: error.code,
-    message: typeof s.message === 'string' && s.message !== '' ? s.message : `HTTP ${error.code}`,
-    ...(typeof s.reason === 'string' ? { reason: s.reason } : {}),
-    ...(typeof s.details?.name === 'string' ? { detailsName: s.details.name } : {}),
-  };
-}
-
-/** A message for an error thrown by the API client. */
-function describe(error: unknown, clients: Clients): string {
-  const api = apiError(error);
-  if (api) return api.message;
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (error instanceof TypeError && cause) {
-    const server = clients.kubeConfig.getCurrentCluster()?.server ?? 'the API server';
-    return `cannot reach the Kubernetes API server at ${server}: ${typeof cause.code === 'string' ? cause.code : String(cause.message ?? cause)}`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-async function getCluster(clients: Clients, name: string): Promise<ReplicatedStatefulSet> {
-  try {
-    return (await clients.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: clients.namespace, plural: PLURAL, name })) as ReplicatedStatefulSet;
-  } catch (error) {
-    const api = apiError(error);
-    if (api?.code === 404) {
-      if (api.reason === 'NotFound' && api.detailsName === name) {
-        throw new CliError(`ReplicatedStatefulSet "${name}" not found in namespace "${clients.namespace}"`);
-      }
-      throw new CliError(`the API server does not know ReplicatedStatefulSets (${PLURAL}.${GROUP}/${VERSION}): is the rss-operator CRD installed? (${api.message})`);
-    }
-    throw new CliError(`cannot read ReplicatedStatefulSet "${name}" in namespace "${clients.namespace}": ${describe(error, clients)}`);
-  }
-}
-
-/**
- * The pod's labels, or undefined when it does not exist. `required`: the pod must be read (to find its
- * cluster); otherwise an error reading it (no right to read pods) counts as "does not exist".
- */
-async function readPodLabels(clients: Clients, pod: string, required: boolean): Promise<Record<string, string> | undefined> {
-  try {
-    const found = await clients.core.readNamespacedPod({ namespace: clients.namespace, name: pod });
-    return found.metadata?.labels ?? {};
-  } catch (error) {
-    if (apiError(error)?.code === 404 || !required) return undefined;
-    throw new CliError(`cannot read pod "${pod}" in namespace "${clients.namespace}": ${describe(error, clients)}`);
-  }
-}
-
-/** The API server does not serve Backups or BackupSchedules: the operator's backup CRD is not installed. */
-class MissingBackupCrd extends CliError {
-  constructor(plural: string, kind: string, serverMessage: string) {
-    super(`the API server does not know ${kind}s (${plural}.${GROUP}/${VERSION}): is the backup CRD (deploy/crd-backup.yaml) installed? (${serverMessage})`);
-  }
-}
-
-/** The value, or undefined when it cannot be read (saying why when `loud`). */
-async function optional<T>(read: Promise<T>, loud: boolean, io: Io): Promise<T | undefined> {
-  try {
-    return await read;
-  } catch (error) {
-    if (loud) io.err(`warning: ${error instanceof Error ? error.message : String(error)}\n`);
-    return undefined;
-  }
-}
-
-/** Every Backup of the namespace (any cluster's: the fallback to spec.cluster needs them all). Throws CliError. */
-async function listBackups(clients: Clients): Promise<Backup[]> {
-  try {
-    const list = (await clients.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: clients.namespace, plural: BACKUP_PLURAL })) as { items?: Backup[] };
-    return list.items ?? [];
-  } catch (error) {
-    const api = apiError(error);
-    if (api?.code === 404) throw new MissingBackupCrd(BACKUP_PLURAL, 'Backup', api.message);
-    throw new CliError(`cannot list Backups in namespace "${clients.namespace}": ${describe(error, clients)}`);
-  }
-}
-
-async function listSchedules(clients: Clients): Promise<BackupSchedule[]> {
-  try {
-    const list = (await clients.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: clients.namespace, plural: BACKUP_SCHEDULE_PLURAL })) as { items?: BackupSchedule[] };
-    return list.items ?? [];
-  } catch (error) {
-    const api = apiError(error);
-    if (api?.code === 404) throw new MissingBackupCrd(BACKUP_SCHEDULE_PLURAL, 'BackupSchedule', api.message);
-    throw new CliError(`cannot list BackupSchedules in namespace "${clients.namespace}": ${describe(error, clients)}`);
-  }
-}
-
-function print(view: object, output: Options['output'], io: Io): void {
-  if (output === 'json') io.out(`${JSON.stringify(view, null, 2)}\n`);
-  else io.out(stringify(view));
-}
-
-async function status(clients: Clients, options: Options, io: Io): Promise<number> {
-  const name = options.args[0]!;
-  const rss = await getCluster(clients, name);
-  let pods: PodLike[] = [];
-  try {
-    pods = (await clients.core.listNamespacedPod({ namespace: clients.namespace, labelSelector: selectorString(name) })).items;
-  } catch (error) {
-    io.err(`warning: cannot list the pods of ${name}: ${describe(error, clients)}\n`);
-  }
-  let events: EventLike[] = [];
-  try {
-    const list = await clients.core.listNamespacedEvent({ namespace: clients.namespace, fieldSelector: `involvedObject.name=${name},involvedObject.kind=${rss.kind}` });
-    // Events of an earlier RSS of the same name are not about this one.
-    events = list.items.filter((e) => !e.involvedObject.uid || !rss.metadata.uid || e.involvedObject.uid === rss.metadata.uid);
-  } catch {
-    // Events are a bonus: without the right to list them, the status is still complete.
-  }
-  // Backups too. Not being able to list them (no backup CRD, no right to) is only worth a warning for a
-  // cluster that uses backups: for the others, the status is complete without them.
-  const usesBackups = rss.spec?.backup !== undefined || rss.spec?.bootstrap !== undefined || Boolean(rss.status?.restore);
-  const [backups, schedules] = await Promise.all([optional(listBackups(clients), usesBackups, io), optional(listSchedules(clients), usesBackups, io)]);
-  const view = buildStatusView({ rss, pods, events, ...(backups !== undefined ? { backups } : {}), ...(schedules !== undefined ? { schedules } : {}) });
-  if (options.output === 'text') io.out(renderStatusText(view, io.now()));
-  else print(view, options.output, io);
-  return 0;
-}
-
-async function backups(clients: Clients, options: Options, io: Io): Promise<number> {
-  const cluster = options.args[0]!;
-  // The cluster need not exist: the backups of a deleted cluster are what a new one is restored from.
-  const view = buildBackupsView(await listBackups(clients), cluster, clients.namespace);
-  if (options.output !== 'text') {
-    print(view, options.output, io);
-    return 0;
-  }
-  const text = renderBackupsTable(view, io.now());
-  if (text.empty !== undefined) io.err(text.empty);
-  io.out(text.out);
-  return 0;
-}
-
-async function backup(clients: Clients, options: Options, io: Io): Promise<number> {
-  const cluster = options.args[0]!;
-  const rss = await getCluster(clients, cluster);
-  // The operator would only mark such a Backup Failed: say so now, before anything is created.
-  if (rss.spec?.pod?.commands?.backup === undefined) {
-    throw new CliError(`ReplicatedStatefulSet "${cluster}" in namespace "${clients.namespace}" has no backup command (spec.pod.commands.backup): the operator cannot back it up`);
-  }
-  if (rss.spec?.backup?.storage === undefined) {
-    throw new CliError(`ReplicatedStatefulSet "${cluster}" in namespace "${clients.namespace}" has no spec.backup.storage: the operator does not know where to put its backups`);
-  }
-  const name = options.name ?? defaultBackupName(cluster, io.now());
-  try {
-    await clients.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: clients.namespace, plural: BACKUP_PLURAL, body: newBackup(clients.namespace, cluster, name, options.target) });
-  } catch (error) {
-    const api = apiError(error);
-    if (api?.code === 409) throw new CliError(`Backup "${name}" already exists in namespace "${clients.namespace}"; choose another name with --name`);
-    // The namespace exists (the cluster was just read in it): a 404 means the resource type is unknown.
-    if (api?.code === 404) throw new MissingBackupCrd(BACKUP_PLURAL, 'Backup', api.message);
-    throw new CliError(`cannot create Backup "${name}" in namespace "${clients.namespace}": ${describe(error, clients)}`);
-  }
-  const ns = clients.namespace;
-  if (!options.wait) {
-    io.out(`backup ${name} created; follow it with: kubectl rss backups ${cluster} -n ${ns}\n`);
-    return 0;
-  }
-  io.out(`backup ${name} created\n`);
-  return await waitForBackup(name, cluster, ns, {
-    read: async () => {
-      try {
-        return (await clients.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: BACKUP_PLURAL, name })) as Backup;
-      } catch (error) {
-        if (apiError(error)?.code === 404) return undefined;
-        throw new Error(describe(error, clients));
-      }
-    },
-    now: () => io.now(),
-    sleep: (ms) => (io.sleep ? io.sleep(ms) : sleep(ms)),
-    out: (line) => io.out(`${line}\n`),
-    err: (line) => io.err(`${line}\n`),
-    timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS,
-  });
-}
-
-/**
- * Read the RSS, plan, patch the annotations with the resourceVersion read; on a conflict (someone else
- * edited the RSS meanwhile), all again. Prints the plan's messages once the patch is made.
- */
-async function applyPlan(clients: Clients, cluster: string, plan: (rss: ReplicatedStatefulSet) => ActionPlan, io: Io): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    const rss = await getCluster(clients, cluster);
-    const planned = plan(rss);
-    if (Object.keys(planned.annotations).length > 0) {
-      try {
-        await clients.custom.patchNamespacedCustomObject(
-          { group: GROUP, version: VERSION, namespace: clients.namespace, plural: PLURAL, name: cluster, body: annotationPatch(planned, rss.metadata.resourceVersion) },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        );
-      } catch (error) {
-        if (apiError(error)?.code === 409 && attempt < 5) continue;
-        throw new CliError(`cannot update ReplicatedStatefulSet "${cluster}" in namespace "${clients.namespace}": ${describe(error, clients)}`);
-      }
-    }
-    const text = planned.messages.join('\n') + '\n';
-    if (planned.exitCode === 0) io.out(text);
-    else io.err(`error: ${text}`);
-    return planned.exitCode;
-  }
-}
-
-async function restore(clients: Clients, options: Options, io: Io): Promise<number> {
-  const cluster = options.args[0]!;
-  // The cluster first: "not found" is the clearer message when both it and the Backup CRD are missing.
-  await getCluster(clients, cluster);
-  const all = await listBackups(clients);
-  return await applyPlan(clients, cluster, (rss) => planRestore({ rss, backups: all, ...(options.backup !== undefined ? { backup: options.backup } : {}) }), io);
-}
-
-async function act(clients: Clients, action: Action, options: Options, io: Io): Promise<number> {
-  let cluster: string;
-  let pod: string | undefined;
-  let podLabels: Record<string, string> | undefined;
-  if ((MEMBER_ACTIONS as readonly string[]).includes(action)) {
-    if (options.args.length === 2) {
-      [cluster, pod] = options.args as [string, string];
-      podLabels = await readPodLabels(clients, pod, false);
-    } else {
-      pod = options.args[0]!;
-      podLabels = await readPodLabels(clients, pod, true);
-      if (podLabels === undefined) {
-        throw new CliError(`pod "${pod}" not found in namespace "${clients.namespace}"; name its cluster too: kubectl rss ${action} <cluster> ${pod}`);
-      }
-      const app = podLabels[LABEL_APP];
-      if (!app || podLabels[LABEL_MANAGED] !== 'true') {
-        throw new CliError(`pod "${pod}" in namespace "${clients.namespace}" is not a member of a ReplicatedStatefulSet (it has no ${LABEL_MANAGED}=true and ${LABEL_APP} labels)`);
-      }
-      cluster = app;
-    }
-  } else {
-    cluster = options.args[0]!;
-  }
-
-  return await applyPlan(clients, cluster, (rss) => planAction(action, { rss, ...(pod !== undefined ? { pod } : {}), podExists: podLabels !== undefined }), io);
-}
 
 /** Runs `kubectl rss <argv…>`; returns the exit code. */
 export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {

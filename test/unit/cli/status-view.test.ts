@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { humanDuration, table } from '../../../src/cli/format.ts';
-import { buildStatusView, renderStatusText, statusMeaning } from '../../../src/cli/status-view.ts';
+import { statusMeaning } from '../../../src/cli/status-members.ts';
+import { renderStatusText } from '../../../src/cli/status-render.ts';
+import { buildStatusView } from '../../../src/cli/status-view.ts';
 import { NOW, backedUp, bootstrapping, degraded, healthy, restoring } from './fixtures.ts';
 import { assertGolden } from './golden.ts';
 
