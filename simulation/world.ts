@@ -476,10 +476,12 @@ export class World {
       if (best === undefined || (this.app.members.get(name)?.volume.log.length ?? 0) > (this.app.members.get(best)?.volume.log.length ?? 0)) best = name;
     }
     if (best === undefined) return false;
-    // Refusing is right only when no kept member holds the newest data reported.
+    // Refusing is right only when no kept member holds the newest data: what was reported, or what any
+    // member's volume holds (a member being removed may hold more, which the operator protects).
     const bestLength = this.app.members.get(best)?.volume.log.length ?? 0;
-    if (bestLength >= this.highestReported) {
-      this.break('recovers without a person when a member holds the newest data', `bootstrap refused although ${best} holds sequence ${bestLength}, the highest reported (${this.highestReported})`);
+    const newest = Math.max(this.highestReported, ...[...this.app.members.values()].map((m) => m.volume.log.length));
+    if (bestLength >= newest) {
+      this.break('recovers without a person when a member holds the newest data', `bootstrap refused although ${best} holds sequence ${bestLength}, the newest there is (${newest})`);
     }
     const kept = new Set(this.app.members.get(best)?.volume.log ?? []);
     for (const id of this.mustKeep) if (!kept.has(id)) this.mustKeep.delete(id);
