@@ -139,7 +139,9 @@ test('kubectl rss: status of healthy, degraded and bootstrapping clusters; error
     rss.status?.conditions?.some((x) => x.type === 'Bootstrapped' && x.reason === 'SequenceUnknown') === true &&
     (rss.status?.memberStatus ?? []).filter((m) => m.sequenceTime !== undefined).length === 3,
   );
-  // The degraded cluster: a member's status starts failing once it runs.
+  // The degraded cluster: a member's status starts failing once it runs, and its stop hangs, so the status
+  // the operator writes before stopping it (failed, being stopped) stays the status for a while.
+  writeFault(namespace, 'rss-degraded-1', 'stop', 'hang');
   writeFault(namespace, 'rss-degraded-1', 'status', 'exit 3');
 
   await t.test('healthy', async () => {
@@ -151,16 +153,16 @@ test('kubectl rss: status of healthy, degraded and bootstrapping clusters; error
   });
 
   await t.test('degraded: a member whose status exits 3', async () => {
-    // The operator stops the failing member, rejoins it, and in the end replaces its pod, over and over: a
-    // status is a moment of that cycle. The operator is stopped the moment the member's first failure is
-    // recorded, and the status, frozen, is compared (again from the next failure if the status moved on).
+    // The operator records the member's first failure and, before stopping it, writes that status (failed,
+    // being stopped); the stop hangs. The operator is stopped at that moment and the status, frozen, is
+    // compared (again from the next failure if the status moved on meanwhile).
     const golden = 'e2e-degraded.txt';
     const expected = updating() ? undefined : readGolden(golden);
     let last = '';
     for (let attempt = 1; attempt <= 5; attempt++) {
       const seen = await waitForCluster(namespace, 'degraded', 'rss-degraded-1 failed once', (rss) => {
         const m = rss.status?.memberStatus?.find((x) => x.name === 'rss-degraded-1');
-        return rss.status?.phase === 'Degraded' && m?.lastStatus === 3 && m.failures === 1;
+        return rss.status?.phase === 'Degraded' && m?.role === 'failed' && m.lastStatus === 3 && m.failures === 1;
       }, 120_000);
       await operator.stop('SIGKILL');
       await sleep(500);
