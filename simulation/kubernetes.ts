@@ -89,7 +89,6 @@ export class SimKubernetes implements ClusterWriter {
   private podRunAt = new Map<string, number>();
   private stsObserveAt: number | undefined;
   readonly faults: KubernetesFaults = { statusWritesFailUntil: 0, statusWriteCode: 409, execRefusedUntil: 0, watchDelayMs: 0 };
-  readonly writes: string[] = [];
 
   private readonly clock: VirtualClock;
   private readonly random: Random;
@@ -256,7 +255,6 @@ export class SimKubernetes implements ClusterWriter {
   // --- ClusterWriter
 
   async applyService(_namespace: string, body: V1Service): Promise<void> {
-    this.writes.push('apply Service');
     this.service = clone(body);
     this.bump('service', body.metadata!.name!, this.service);
   }
@@ -268,12 +266,10 @@ export class SimKubernetes implements ClusterWriter {
     next.metadata!.generation = (before?.metadata?.generation ?? 0) + (specChanged || !before ? 1 : 0);
     next.status = before?.status ?? { replicas: 0 };
     this.sts = next;
-    this.writes.push(`apply StatefulSet replicas=${next.spec?.replicas}`);
     this.bump('sts', next.metadata!.name!, next);
   }
 
   async deletePod(_namespace: string, name: string): Promise<void> {
-    this.writes.push(`delete pod ${name}`);
     this.removePod(name);
   }
 
@@ -294,7 +290,6 @@ export class SimKubernetes implements ClusterWriter {
 
   async removeAnnotation(_namespace: string, name: string, key: string): Promise<void> {
     if (name !== this.cluster) return;
-    this.writes.push(`remove annotation ${key}`);
     this.updateRss((rss) => {
       if (rss.metadata.annotations) delete rss.metadata.annotations[key];
     });

@@ -114,27 +114,25 @@ export async function optional<T>(read: Promise<T>, loud: boolean, io: Io): Prom
   }
 }
 
-/** Every Backup of the namespace (any cluster's: the fallback to spec.cluster needs them all). Throws CliError. */
-export async function listBackups(clients: Clients): Promise<Backup[]> {
+/** Every object of one of the backup kinds in the namespace; a missing CRD is MissingBackupCrd. Throws CliError. */
+async function listBackupKind<T>(clients: Clients, plural: string, kind: string): Promise<T[]> {
   try {
-    const list = (await clients.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: clients.namespace, plural: BACKUP_PLURAL })) as { items?: Backup[] };
+    const list = (await clients.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: clients.namespace, plural })) as { items?: T[] };
     return list.items ?? [];
   } catch (error) {
     const api = apiError(error);
-    if (api?.code === 404) throw new MissingBackupCrd(BACKUP_PLURAL, 'Backup', api.message);
-    throw new CliError(`cannot list Backups in namespace "${clients.namespace}": ${describe(error, clients)}`);
+    if (api?.code === 404) throw new MissingBackupCrd(plural, kind, api.message);
+    throw new CliError(`cannot list ${kind}s in namespace "${clients.namespace}": ${describe(error, clients)}`);
   }
 }
 
+/** Every Backup of the namespace (any cluster's: the fallback to spec.cluster needs them all). Throws CliError. */
+export async function listBackups(clients: Clients): Promise<Backup[]> {
+  return await listBackupKind<Backup>(clients, BACKUP_PLURAL, 'Backup');
+}
+
 export async function listSchedules(clients: Clients): Promise<BackupSchedule[]> {
-  try {
-    const list = (await clients.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: clients.namespace, plural: BACKUP_SCHEDULE_PLURAL })) as { items?: BackupSchedule[] };
-    return list.items ?? [];
-  } catch (error) {
-    const api = apiError(error);
-    if (api?.code === 404) throw new MissingBackupCrd(BACKUP_SCHEDULE_PLURAL, 'BackupSchedule', api.message);
-    throw new CliError(`cannot list BackupSchedules in namespace "${clients.namespace}": ${describe(error, clients)}`);
-  }
+  return await listBackupKind<BackupSchedule>(clients, BACKUP_SCHEDULE_PLURAL, 'BackupSchedule');
 }
 
 export function print(view: object, output: Options['output'], io: Io): void {
