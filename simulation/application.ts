@@ -139,7 +139,9 @@ export class Application {
     switch (command) {
       case 'sequence': {
         if (garbage) return ok('Warning: something odd\n');
-        const sequence = m.volume.log.length;
+        // What the member holds durably: a running member's unflushed tail would not survive a crash (a
+        // standby reports what it has flushed, as PostgreSQL's receive position does).
+        const sequence = m.process ? m.volume.flushed : m.volume.log.length;
         this.highestReported = Math.max(this.highestReported, sequence);
         return ok(`${sequence}\n`);
       }
@@ -149,14 +151,18 @@ export class Application {
         return garbage ? { ...answer, stdout: '{{{ \u0000 not json' } : answer;
       }
       case 'seed': {
-        if (m.process) return exit(1, 'already running');
+        if (m.process?.role === 'primary') return exit(1, 'already running');
+        // A running secondary is promoted in place: it leaves the group of the primary it followed (whose
+        // other secondaries take no writes until they are re-pointed) and starts a history of its own.
         m.process = { role: 'primary', group: this.nextGroup++ };
         m.broken = false;
         return ok();
       }
       case 'primary':
       case 'secondary': {
-        if (m.process) return exit(1, 'already running');
+        // A running secondary may be re-pointed at another primary (`secondary` again); nothing else that
+        // runs may join.
+        if (m.process && !(command === 'secondary' && m.process.role === 'secondary')) return exit(1, 'already running');
         const donor = peers.map((p) => this.members.get(p)).find((p) => p?.process?.role === 'primary');
         if (!donor?.process) return exit(1, peers.length === 0 ? 'no peers to join' : 'no running peer');
         // State transfer: the joiner's history becomes the group's.

@@ -9,7 +9,7 @@ import type { CommandRunner, EventSink } from '../src/controller/ports.ts';
 import type { CommandOutcome } from '../src/engine/types.ts';
 import type { ExecRequest } from '../src/kube/exec.ts';
 import { OperatorMetrics } from '../src/manager/metrics.ts';
-import { Application, type CommandFault } from './application.ts';
+import { Application, type AppMember, type CommandFault } from './application.ts';
 import { NAMESPACE, SimKubernetes, VirtualClock } from './kubernetes.ts';
 import { Random } from './random.ts';
 
@@ -373,7 +373,7 @@ export class World {
         // Likewise a sequence reported while no status could be written is gone with the process's memory:
         // the new one is bound by what the status recorded, and by what it reads itself.
         const status = this.kube.rss.status;
-        this.highestReported = Math.max(status?.highestSequence ?? 0, ...(status?.memberStatus ?? []).map((m) => m.sequence ?? 0));
+        this.highestReported = Math.max(Number(status?.highestSequence ?? 0), ...(status?.memberStatus ?? []).map((m) => Number(m.sequence ?? 0)));
         this.kube.relist();
         this.startOperator();
         break;
@@ -478,8 +478,10 @@ export class World {
     if (best === undefined) return false;
     // Refusing is right only when no kept member holds the newest data: what was reported, or what any
     // member's volume holds (a member being removed may hold more, which the operator protects).
-    const bestLength = this.app.members.get(best)?.volume.log.length ?? 0;
-    const newest = Math.max(this.highestReported, ...[...this.app.members.values()].map((m) => m.volume.log.length));
+    // What members can report is what they hold durably (a running member's unflushed tail is not).
+    const durable = (m: AppMember | undefined) => (m === undefined ? 0 : m.process ? m.volume.flushed : m.volume.log.length);
+    const bestLength = durable(this.app.members.get(best));
+    const newest = Math.max(this.highestReported, ...[...this.app.members.values()].map(durable));
     if (bestLength >= newest) {
       this.break('recovers without a person when a member holds the newest data', `bootstrap refused although ${best} holds sequence ${bestLength}, the newest there is (${newest})`);
     }

@@ -77,8 +77,13 @@ export interface BackupStatus {
   member?: string;
   /** The member's role when the backup started. */
   role?: string;
-  /** The member's `sequence` when the backup started; null when it could not be read. */
-  sequence?: number | null;
+  /**
+   * The member's `sequence` when the backup started; null when it could not be read. A number while it is
+   * a safe integer, else a decimal string.
+   */
+  sequence?: number | string | null;
+  /** The history that sequence belongs to, when the application names one. */
+  history?: string;
   /** Bytes stored. */
   size?: number;
   /** Hex SHA-256 of the stored bytes. */
@@ -147,8 +152,9 @@ export interface RestoreStatus {
   requestedBy: 'bootstrap' | 'annotation' | 'policy';
   phase: 'Waiting' | 'Restoring' | 'Restored' | 'Completed' | 'Failed';
   member?: string;
-  /** The sequence the restored member reported. */
-  sequence?: number | null;
+  /** The sequence the restored member reported (a number, or a decimal string above 2^53). */
+  sequence?: number | string | null;
+  history?: string;
   message?: string;
   /** RFC 3339. */
   startedAt?: string;
@@ -160,7 +166,8 @@ export interface LastBackupStatus {
   name: string;
   completedAt: string;
   size: number;
-  sequence?: number | null;
+  sequence?: number | string | null;
+  history?: string;
   member?: string;
 }
 
@@ -172,7 +179,8 @@ export interface BackupManifest {
   backup: string;
   member: string;
   role: string;
-  sequence: number | null;
+  sequence: number | string | null;
+  history?: string;
   size: number;
   sha256: string;
   startedAt: string;

@@ -3,7 +3,7 @@
 // and scripts keep matching. The annotations the engine names in its messages are defined there, once.
 
 import type { Role } from '../engine/types.ts';
-import { FENCED_ANNOTATION, RESTART_ANNOTATION, RESTORE_ANNOTATION, SEED_OVERRIDE_ANNOTATION } from '../engine/index.ts';
+import { FENCED_ANNOTATION, RESTART_ANNOTATION, RESTORE_ANNOTATION, SEED_OVERRIDE_ANNOTATION, SWITCHOVER_ANNOTATION } from '../engine/index.ts';
 
 export const GROUP = 'clusterlabs.org';
 export const VERSION = 'v1alpha1';
@@ -36,6 +36,11 @@ export const ANNOTATION_SEED_OVERRIDE = SEED_OVERRIDE_ANNOTATION;
 export const ANNOTATION_FENCED = FENCED_ANNOTATION;
 /** RSS annotation naming one member to restart cleanly (stop, then rejoin); removed once the stop ran. */
 export const ANNOTATION_RESTART = RESTART_ANNOTATION;
+/**
+ * RSS annotation naming the member to hand the primary role to (a planned switchover: the primary is
+ * stopped cleanly, the target promoted once it has caught up); removed once the primary was stopped.
+ */
+export const ANNOTATION_SWITCHOVER = SWITCHOVER_ANNOTATION;
 /** RSS annotation "true": pause, as spec.paused does, without editing the spec (GitOps-friendly). */
 export const ANNOTATION_PAUSED = 'rss.clusterlabs.org/paused';
 

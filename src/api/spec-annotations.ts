@@ -1,7 +1,7 @@
 // The annotations an RSS is steered by: seed override, fenced members, restart, paused, and a restore
 // request. Read leniently: only a seed override naming a pod outside the cluster is a problem.
 import { quote } from './duration.ts';
-import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE, ordinalOf, podName } from './names.ts';
+import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE, ANNOTATION_SWITCHOVER, ordinalOf, podName } from './names.ts';
 import { isObject, type Collector } from './spec-values.ts';
 
 /** What the annotations ask for; whether a restore can be carried out is for the spec to decide. */
@@ -9,6 +9,8 @@ export interface AnnotationRequests {
   seedOverride: string | undefined;
   fenced: string[];
   restart: string | undefined;
+  /** The switchover annotation: the member to hand the primary role to. */
+  switchover: string | undefined;
   pausedByAnnotation: boolean;
   /** The restore annotation: a Backup name, or "latest". */
   restoreAnnotation: string | undefined;
@@ -44,6 +46,8 @@ export function readAnnotations(c: Collector, name: unknown, annotations: unknow
   }
   const restartText = isObject(annotations) ? annotations[ANNOTATION_RESTART] : undefined;
   const restart = typeof restartText === 'string' && restartText.trim() !== '' ? restartText.trim() : undefined;
+  const switchoverText = isObject(annotations) ? annotations[ANNOTATION_SWITCHOVER] : undefined;
+  const switchover = typeof switchoverText === 'string' && switchoverText.trim() !== '' ? switchoverText.trim() : undefined;
   const pausedText = isObject(annotations) ? annotations[ANNOTATION_PAUSED] : undefined;
   let pausedByAnnotation = false;
   if (typeof pausedText === 'string' && pausedText.trim() !== '') {
@@ -52,5 +56,5 @@ export function readAnnotations(c: Collector, name: unknown, annotations: unknow
   }
   const restoreText = isObject(annotations) ? annotations[ANNOTATION_RESTORE] : undefined;
   const restoreAnnotation = typeof restoreText === 'string' && restoreText.trim() !== '' ? restoreText.trim() : undefined;
-  return { seedOverride, fenced, restart, pausedByAnnotation, restoreAnnotation };
+  return { seedOverride, fenced, restart, switchover, pausedByAnnotation, restoreAnnotation };
 }

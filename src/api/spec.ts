@@ -143,7 +143,7 @@ function resolve(obj: unknown, limits: SpecLimits): SpecResult {
 
   // annotations: seed override, fenced members, restart, paused, restore
   const requested = readAnnotations(c, name, metadata['annotations']);
-  const { seedOverride, fenced, restart, pausedByAnnotation } = requested;
+  const { seedOverride, fenced, restart, switchover, pausedByAnnotation } = requested;
 
   // backups and restores
   const backup = resolveBackupPolicy(c, spec['backup']);
@@ -204,6 +204,7 @@ function resolve(obj: unknown, limits: SpecLimits): SpecResult {
   else if (pausedByAnnotation) policy.pausedBy = `paused by the ${ANNOTATION_PAUSED} annotation`;
   if (seedOverride !== undefined) policy.seedOverride = seedOverride;
   if (restart !== undefined) policy.restart = restart;
+  if (switchover !== undefined) policy.switchover = switchover;
 
   const resolved: ResolvedSpec = { policy, commands, pod: resolvedPod, warnings: c.warnings };
   if (backup !== undefined) resolved.backup = backup;

@@ -149,8 +149,13 @@ export interface MembersStatus {
 export interface BootstrapRecord {
   /** The pod that was seeded. */
   pod: string;
-  /** Its sequence when seeded; null when unknown (seeded by override). */
-  sequence: number | null;
+  /**
+   * Its sequence when seeded; null when unknown (seeded by override). A number while it is a safe integer,
+   * else a decimal string (JSON numbers round above 2^53).
+   */
+  sequence: number | string | null;
+  /** The history the sequence belongs to, when the application names one (null: removed by the merge patch). */
+  history?: string | null;
   /** RFC 3339. */
   time: string;
   /** Seeded because of the seed-override annotation. */
@@ -163,8 +168,17 @@ export interface MemberStatus {
   role: Role;
   /** UID of the pod this entry describes. */
   podUID?: string;
-  /** Last sequence read while stopped; null = read, but unknown. Absent = not read. */
-  sequence?: number | null;
+  /**
+   * Last sequence read (while stopped, or to choose a primary); null = read, but unknown. Absent = not read.
+   * A number while it is a safe integer, else a decimal string.
+   */
+  sequence?: number | string | null;
+  /** The history the sequence belongs to, when the application names one. */
+  history?: string;
+  /** The last status said running but degraded (190 / 191). */
+  degraded?: boolean;
+  /** The primaries this secondary was started to follow. */
+  following?: string[];
   /** RFC 3339: when the sequence was read. */
   sequenceTime?: string;
   /** Last status command result: exit code, or 'timeout' / 'error'. */
@@ -228,8 +242,12 @@ export interface ReplicatedStatefulSetStatus {
   primaryReplicas?: number;
   /** Label selector of the member pods (scale subresource labelSelectorPath). */
   selector?: string;
-  /** High-water mark: the highest sequence ever seen in this cluster. */
-  highestSequence?: number;
+  /** High-water mark: the highest sequence ever seen in this cluster (a number, or a decimal string above 2^53). */
+  highestSequence?: number | string;
+  /** The history the high-water mark belongs to; null (removed by the status merge patch) when none. */
+  highestSequenceHistory?: string | null;
+  /** A switchover under way: the primary was stopped to hand its role to `target`; null once done. */
+  switchover?: { target: string; from: string; via: 'annotation' | 'rollout' } | null;
   lastBootstrap?: BootstrapRecord;
   memberStatus?: MemberStatus[];
   /** Template revision of new pods (the StatefulSet's updateRevision). */

@@ -15,7 +15,8 @@ import {
 } from '../api/names.ts';
 import type { ReplicatedStatefulSet } from '../api/types.ts';
 import { belongsTo, latestCompleted } from './backups.ts';
-import { humanBytes } from './format.ts';
+import { sequenceFromJson } from '../engine/sequence.ts';
+import { humanBytes, shownSequence } from './format.ts';
 
 /** A failure to report as `error: <message>` with exit code 1. */
 export class CliError extends Error {
@@ -200,8 +201,10 @@ export function planAction(action: Action, target: ActionTarget): ActionPlan {
   ];
   const record = (rss.status?.memberStatus ?? []).find((m) => m.name === pod);
   const highest = rss.status?.highestSequence;
-  if (record && typeof record.sequence === 'number' && highest !== undefined && record.sequence < highest) {
-    lines.push(`${pod} last reported sequence ${record.sequence}; the highest recorded in this cluster is ${highest}.`);
+  const own = sequenceFromJson(record?.sequence);
+  const mark = sequenceFromJson(highest);
+  if (record && own !== undefined && mark !== undefined && own < mark) {
+    lines.push(`${pod} last reported sequence ${shownSequence(record.sequence, record.history)}; the highest recorded in this cluster is ${shownSequence(highest, rss.status?.highestSequenceHistory)}.`);
   }
   const primaries = primariesRunning(rss);
   if (primaries.length > 0) lines.push(`A primary runs now (${primaries.join(', ')}): nothing happens until the cluster has to bootstrap again.`);
@@ -230,7 +233,7 @@ function describeBackup(b: Backup): string {
   const parts = [`completed ${s.completedAt ?? 'at an unknown time'}`];
   if (typeof s.size === 'number') parts.push(`${humanBytes(s.size)}${s.member ? ` from ${s.member}` : ''}`);
   else if (s.member) parts.push(`from ${s.member}`);
-  parts.push(`sequence ${typeof s.sequence === 'number' ? s.sequence : 'unknown'}`);
+  parts.push(`sequence ${shownSequence(s.sequence, s.history) ?? 'unknown'}`);
   return `${b.metadata.name} (${parts.join(', ')})`;
 }
 
@@ -300,9 +303,9 @@ export function planRestore(target: RestoreTarget): ActionPlan {
   );
   const primaries = primariesRunning(rss);
   if (primaries.length > 0) lines.push(`A primary runs now (${primaries.join(', ')}): the operator will refuse this restore and remove the annotation.`);
-  const holding = (rss.status?.memberStatus ?? []).filter((m) => typeof m.sequence === 'number' && m.sequence > 0);
+  const holding = (rss.status?.memberStatus ?? []).filter((m) => (sequenceFromJson(m.sequence) ?? 0n) > 0n);
   if (holding.length > 0) {
-    lines.push(`${holding.map((m) => `${m.name} (sequence ${m.sequence})`).join(', ')} last reported data: the operator refuses to restore over it.`);
+    lines.push(`${holding.map((m) => `${m.name} (sequence ${shownSequence(m.sequence, m.history)})`).join(', ')} last reported data: the operator refuses to restore over it.`);
   }
   if (rss.spec?.paused === true || annotations[ANNOTATION_PAUSED] === 'true') lines.push(`${name} is paused: the restore happens once it is resumed.`);
   return { annotations: { [ANNOTATION_RESTORE]: requested }, messages: lines, exitCode: 0 };

@@ -6,7 +6,7 @@
 import type { Backup, BackupPhase, BackupTarget } from '../api/backup-types.ts';
 import { formatDuration } from '../api/duration.ts';
 import { API_VERSION, BACKUP_KIND, LABEL_BACKUP_CLUSTER, LABEL_BACKUP_SCHEDULE } from '../api/names.ts';
-import { age, humanBytes, table } from './format.ts';
+import { age, humanBytes, shownSequence, table } from './format.ts';
 
 /** Times as the API client's types declare them (Date) or as the API server sends them (RFC 3339 text). */
 type Time = Date | string;
@@ -108,7 +108,7 @@ export interface BackupRow {
   member: string | null;
   role: string | null;
   /** The member's sequence when the backup started; null when not (yet) read or unknown. */
-  sequence: number | null;
+  sequence: number | string | null;
   /** Hex SHA-256 of the stored bytes. */
   sha256: string | null;
   bucket: string | null;
@@ -136,7 +136,7 @@ export function backupRow(b: Backup): BackupRow {
     size: typeof s.size === 'number' ? s.size : null,
     member: s.member ?? null,
     role: s.role ?? null,
-    sequence: typeof s.sequence === 'number' ? s.sequence : null,
+    sequence: shownSequence(s.sequence, s.history),
     sha256: s.sha256 ?? null,
     bucket: s.bucket ?? null,
     objectKey: s.objectKey ?? null,
@@ -153,7 +153,7 @@ export function buildBackupsView(backups: readonly Backup[], cluster: string, na
 }
 
 /** A sequence for a person: the number, `unknown` when a finished backup could not read it, else `-`. */
-export function sequenceText(row: { sequence: number | null; phase: BackupPhase | null }): string {
+export function sequenceText(row: { sequence: number | string | null; phase: BackupPhase | null }): string {
   if (row.sequence !== null) return String(row.sequence);
   return row.phase === 'Completed' ? 'unknown' : '-';
 }
@@ -188,7 +188,7 @@ export function completedLine(b: Backup): string {
   const s = b.status ?? {};
   const size = typeof s.size === 'number' ? humanBytes(s.size) : 'size unknown';
   const from = s.member ? ` from ${s.member}${s.role ? ` (${s.role})` : ''}` : '';
-  const sequence = typeof s.sequence === 'number' ? s.sequence : 'unknown';
+  const sequence = shownSequence(s.sequence, s.history) ?? 'unknown';
   const sha = s.sha256 ? `, sha256 ${s.sha256.slice(0, 12)}…` : '';
   return `backup ${b.metadata.name} completed: ${size}${from}, sequence ${sequence}${sha}`;
 }

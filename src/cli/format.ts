@@ -91,3 +91,14 @@ export function humanBytes(bytes: number): string {
   if (text === '1024' && unit < units.length - 1) return `1.0 ${units[unit + 1]}`;
   return `${text} ${units[unit]}`;
 }
+
+/**
+ * A sequence as the status stores it (a number, or a decimal string above 2^53, and its history apart), as
+ * shown: a number while it is one and has no history, else the exact text `<history>:<number>`.
+ */
+export function shownSequence(value: unknown, history?: string | null): number | string | null {
+  if (typeof value !== 'number' && typeof value !== 'string') return null;
+  if (typeof value === 'string' && !/^[0-9]+$/.test(value)) return null;
+  if (typeof history === 'string' && history !== '') return `${history}:${value}`;
+  return value;
+}

@@ -5,6 +5,7 @@ import type { Backup, BackupSchedule } from '../api/backup-types.ts';
 import { LABEL_BACKUP_SCHEDULE } from '../api/names.ts';
 import type { ReplicatedStatefulSet } from '../api/types.ts';
 import { backupsOf, iso, latestCompleted, ms } from './backups.ts';
+import { shownSequence } from './format.ts';
 import type { BackupsSummary, ScheduleView } from './status-view.ts';
 
 export function backupsSummary(rss: ReplicatedStatefulSet, all: readonly Backup[] | undefined, allSchedules: readonly BackupSchedule[] | undefined): BackupsSummary {
@@ -36,7 +37,7 @@ export function backupsSummary(rss: ReplicatedStatefulSet, all: readonly Backup[
       total: 0,
       completed: 0,
       lastCompleted: last
-        ? { name: last.name, completedAt: last.completedAt, size: last.size, member: last.member ?? null, sequence: typeof last.sequence === 'number' ? last.sequence : null, schedule: null }
+        ? { name: last.name, completedAt: last.completedAt, size: last.size, member: last.member ?? null, sequence: shownSequence(last.sequence, last.history), schedule: null }
         : null,
       lastFailed: null,
       inProgress: null,
@@ -60,7 +61,7 @@ export function backupsSummary(rss: ReplicatedStatefulSet, all: readonly Backup[
           completedAt: latest.status?.completedAt ?? null,
           size: typeof latest.status?.size === 'number' ? latest.status.size : null,
           member: latest.status?.member ?? null,
-          sequence: typeof latest.status?.sequence === 'number' ? latest.status.sequence : null,
+          sequence: shownSequence(latest.status?.sequence, latest.status?.history),
           schedule: latest.metadata.labels?.[LABEL_BACKUP_SCHEDULE] ?? null,
         }
       : null,

@@ -5,6 +5,7 @@ import { ordinalOf } from '../api/names.ts';
 import type { MemberStatus } from '../api/types.ts';
 import { roleFromStatus } from '../engine/outcomes.ts';
 import { iso } from './backups.ts';
+import { shownSequence } from './format.ts';
 import type { MemberView, PodLike, StatusMeaning } from './status-view.ts';
 
 /** What an exit code of the `status` command means; `hasSecondary`: a `secondary` command is configured. */
@@ -23,7 +24,8 @@ export function memberView(name: string, record: MemberStatus | undefined, pod: 
     ordinal: ordinalOf(name, cluster) ?? null,
     role: record?.role ?? null,
     fenced: fenced || record?.fenced === true,
-    sequence: typeof record?.sequence === 'number' ? record.sequence : null,
+    sequence: shownSequence(record?.sequence, record?.history),
+    degraded: record?.degraded === true,
     // A merge patch drops nulls, so an unknown sequence may be stored as a sequenceTime without a sequence.
     sequenceRead: record !== undefined && (record.sequence !== undefined || record.sequenceTime !== undefined),
     sequenceTime: record?.sequenceTime ?? null,

@@ -14,6 +14,7 @@ function shortRevision(revision: string, cluster: string): string {
 function memberRole(m: MemberView): string {
   const notes: string[] = [];
   if (m.fenced) notes.push('fenced');
+  if (m.degraded) notes.push('degraded');
   if (m.stopFailed) notes.push('stop failed');
   if (m.pod?.terminating) notes.push('pod terminating');
   else if (m.pod && m.pod.phase !== null && m.pod.phase !== 'Running') notes.push(`pod ${m.pod.phase}`);

@@ -8,6 +8,7 @@ import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_RE
 import type { ReplicatedStatefulSet, RolloutStatus } from '../api/types.ts';
 import { parseList } from './actions.ts';
 import { iso, ms } from './backups.ts';
+import { shownSequence } from './format.ts';
 import { memberView } from './status-members.ts';
 import { backupsSummary } from './status-backups.ts';
 
@@ -96,9 +97,9 @@ export interface StatusView {
     restore: string | null;
   };
   /** status.lastBootstrap: the pod seeded, its sequence (null = unknown), when, and whether by override. */
-  lastBootstrap: { pod: string; sequence: number | null; time: string; override: boolean } | null;
+  lastBootstrap: { pod: string; sequence: number | string | null; time: string; override: boolean } | null;
   /** The high-water mark, status.highestSequence. */
-  highestSequence: number | null;
+  highestSequence: number | string | null;
   /** status.updateRevision: the template revision of new pods. */
   updateRevision: string | null;
   /** status.updatedReplicas: wanted members whose pod runs updateRevision. */
@@ -129,7 +130,7 @@ export interface StatusView {
     /** The member restored into. */
     member: string | null;
     /** The sequence the restored member reported. */
-    sequence: number | null;
+    sequence: number | string | null;
     message: string | null;
     startedAt: string | null;
     completedAt: string | null;
@@ -151,7 +152,7 @@ export interface BackupsSummary {
   total: number;
   completed: number;
   /** The newest Completed backup, by completion time: the one a restore of "latest" uses. */
-  lastCompleted: { name: string; completedAt: string | null; size: number | null; member: string | null; sequence: number | null; schedule: string | null } | null;
+  lastCompleted: { name: string; completedAt: string | null; size: number | null; member: string | null; sequence: number | string | null; schedule: string | null } | null;
   /** The newest Failed backup, when it ended after lastCompleted (or none completed); else null. */
   lastFailed: { name: string; completedAt: string | null; message: string | null } | null;
   /** The newest backup Running or Pending now; null when none. */
@@ -184,8 +185,10 @@ export interface MemberView {
   role: string | null;
   /** Named in the fenced annotation, or reported fenced by the operator. */
   fenced: boolean;
-  /** Last sequence read; null when not read or unknown (see sequenceRead). */
-  sequence: number | null;
+  /** Last sequence read (a number, or `<history>:<number>` text); null when not read or unknown (see sequenceRead). */
+  sequence: number | string | null;
+  /** The last status said running but degraded (190 / 191). */
+  degraded: boolean;
   /** The sequence was read (with `sequence` null: read, but unknown). */
   sequenceRead: boolean;
   sequenceTime: string | null;
@@ -269,9 +272,9 @@ export function buildStatusView(input: StatusInput): StatusView {
       restore: annotations[ANNOTATION_RESTORE]?.trim() || null,
     },
     lastBootstrap: status.lastBootstrap
-      ? { pod: status.lastBootstrap.pod, sequence: status.lastBootstrap.sequence ?? null, time: status.lastBootstrap.time, override: status.lastBootstrap.override === true }
+      ? { pod: status.lastBootstrap.pod, sequence: shownSequence(status.lastBootstrap.sequence, status.lastBootstrap.history), time: status.lastBootstrap.time, override: status.lastBootstrap.override === true }
       : null,
-    highestSequence: status.highestSequence ?? null,
+    highestSequence: shownSequence(status.highestSequence, status.highestSequenceHistory),
     updateRevision,
     updatedReplicas: status.updatedReplicas ?? null,
     rollout: rollout
@@ -300,7 +303,7 @@ export function buildStatusView(input: StatusInput): StatusView {
           requestedBy: status.restore.requestedBy,
           objectKey: status.restore.objectKey ?? null,
           member: status.restore.member ?? null,
-          sequence: typeof status.restore.sequence === 'number' ? status.restore.sequence : null,
+          sequence: shownSequence(status.restore.sequence, status.restore.history),
           message: status.restore.message ?? null,
           startedAt: status.restore.startedAt ?? null,
           completedAt: status.restore.completedAt ?? null,

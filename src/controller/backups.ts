@@ -18,7 +18,7 @@ import { readStorageAccess } from '../backup/access.ts';
 import { ObjectStore, StorageError, type StorageAccess } from '../backup/object-store.ts';
 import { Digest } from '../backup/streams.ts';
 import { chooseBackupMember, type BackupCandidate } from '../engine/backup-target.ts';
-import { describeFailure, parseSequence, succeeded } from '../engine/index.ts';
+import { describeFailure, describeSequence, parseSequence, sequenceToJson, succeeded } from '../engine/index.ts';
 import type { EventRecorder, EventType } from '../kube/events.ts';
 import { describeError } from '../kube/exec.ts';
 import type { OperatorMetrics } from '../manager/metrics.ts';
@@ -173,6 +173,7 @@ export class BackupController {
     const container = cluster.pod.containers[0]!.name;
     const sequenceRun = await this.d.commands.run({ namespace, pod: choice.member, container, argv: cluster.commands.sequence.argv, timeoutMs: cluster.commands.sequence.timeoutMs });
     const sequence = succeeded(sequenceRun) ? parseSequence(sequenceRun.stdout) : null;
+    const recorded = sequence === null ? { sequence: null } : { sequence: sequenceToJson(sequence.value), ...(sequence.history !== undefined ? { history: sequence.history } : {}) };
 
     const ended = new AbortController();
     const stopWatching = this.watchMember(namespace, spec.cluster, choice.member, pod.metadata!.uid!, choice.role, ended);
@@ -215,7 +216,7 @@ export class BackupController {
       backup: name,
       member: choice.member,
       role: choice.role,
-      sequence,
+      ...recorded,
       size: digest.bytes,
       sha256: digest.sha256(),
       startedAt: startedAt.toISOString(),
@@ -234,13 +235,13 @@ export class BackupController {
     this.d.metrics.backupLastSuccess.set({ cluster: clusterKey }, completedAt.getTime() / 1000);
     await this.patchStatus(backup, {
       phase: 'Completed',
-      sequence,
+      ...recorded,
       size: digest.bytes,
       sha256: manifest.sha256,
       completedAt: manifest.completedAt,
-      message: `${formatBytes(digest.bytes)} from ${choice.member} (${choice.role}, sequence ${sequence ?? 'unknown'}) in ${seconds.toFixed(1)} s`,
+      message: `${formatBytes(digest.bytes)} from ${choice.member} (${choice.role}, sequence ${describeSequence(sequence)}) in ${seconds.toFixed(1)} s`,
     });
-    this.event(backup, 'Normal', 'BackupCompleted', `Backup ${name} of ${spec.cluster} completed: ${formatBytes(digest.bytes)} from ${choice.member}, sequence ${sequence ?? 'unknown'}, sha256 ${manifest.sha256.slice(0, 12)}…`);
+    this.event(backup, 'Normal', 'BackupCompleted', `Backup ${name} of ${spec.cluster} completed: ${formatBytes(digest.bytes)} from ${choice.member}, sequence ${describeSequence(sequence)}, sha256 ${manifest.sha256.slice(0, 12)}…`);
     return {};
   }
 

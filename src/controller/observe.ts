@@ -60,5 +60,6 @@ export function observe(caches: ClusterCaches, rss: ReplicatedStatefulSet, polic
   if (state.rolloutUnderWay !== undefined) observation.rolloutUnderWay = state.rolloutUnderWay;
   if (state.runningSequenceAt !== undefined) observation.runningSequenceAt = state.runningSequenceAt;
   if (state.lastBootstrap !== undefined) observation.bootstrapped = true;
+  if (state.switchover !== undefined) observation.switchover = state.switchover;
   return { observation, pods };
 }

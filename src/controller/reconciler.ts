@@ -6,10 +6,10 @@
 // class runs in the manager and in the simulation.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE } from '../api/names.ts';
+import { ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE, ANNOTATION_SWITCHOVER } from '../api/names.ts';
 import { describeProblems, resolveSpec, type ResolvedSpec, type SpecLimits, type SpecProblem } from '../api/spec.ts';
 import type { ReplicatedStatefulSet, ReplicatedStatefulSetStatus, StatusCondition } from '../api/types.ts';
-import { decide, describeFailure, succeeded } from '../engine/index.ts';
+import { decide, describeFailure, describeSequence, succeeded, type Sequence } from '../engine/index.ts';
 import { afterOccurrence, afterPlan, pendingRequests, recordOf, requestDone, type ClusterState, type Occurrence } from '../engine/state.ts';
 import type { ChangeAction, Condition, Plan, ReadAction } from '../engine/types.ts';
 import type { EventType } from '../kube/events.ts';
@@ -117,11 +117,17 @@ export class Reconciler {
    * says which), and the restore asked for is resolved against the Backups. The resolved spec is not edited.
    */
   private current(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory): ResolvedSpec {
-    const pending = pendingRequests(memory.state, { ...(spec.policy.restart !== undefined ? { restart: spec.policy.restart } : {}), ...(spec.restoreAnnotation !== undefined ? { restore: spec.restoreAnnotation } : {}) });
+    const pending = pendingRequests(memory.state, {
+      ...(spec.policy.restart !== undefined ? { restart: spec.policy.restart } : {}),
+      ...(spec.restoreAnnotation !== undefined ? { restore: spec.restoreAnnotation } : {}),
+      ...(spec.policy.switchover !== undefined ? { switchover: spec.policy.switchover } : {}),
+    });
     memory.state = pending.state;
     const policy = { ...spec.policy };
     delete policy.restart;
     if (pending.restart !== undefined) policy.restart = pending.restart;
+    delete policy.switchover;
+    if (pending.switchover !== undefined) policy.switchover = pending.switchover;
     const current: ResolvedSpec = { ...spec, policy };
     delete current.restoreAnnotation;
     if (pending.restore !== undefined) current.restoreAnnotation = pending.restore;
@@ -150,6 +156,10 @@ export class Reconciler {
       if (plan.restartDropped !== undefined && current.policy.restart !== undefined) {
         this.event(rss, 'Warning', 'RestartIgnored', `Restart of ${current.policy.restart} not carried out: ${plan.restartDropped}; the ${ANNOTATION_RESTART} annotation is removed`);
         await this.requestDone(rss, memory, 'restart', current.policy.restart);
+      }
+      if (plan.switchoverDropped !== undefined && current.policy.switchover !== undefined) {
+        this.event(rss, 'Warning', 'SwitchoverIgnored', `Switchover to ${current.policy.switchover} not carried out: ${plan.switchoverDropped}; the ${ANNOTATION_SWITCHOVER} annotation is removed`);
+        await this.requestDone(rss, memory, 'switchover', current.policy.switchover);
       }
       if (plan.restoreDropped !== undefined && current.restoreAnnotation !== undefined) {
         this.event(rss, 'Warning', 'RestoreIgnored', `Restore of ${current.restoreAnnotation} not carried out: ${plan.restoreDropped}; the ${ANNOTATION_RESTORE} annotation is removed`);
@@ -251,6 +261,8 @@ export class Reconciler {
     const { command, argv, timeoutMs } = commandFor(spec, change, peers);
     log.info({ command, argv, reason: 'reason' in change ? change.reason : undefined }, `running ${command}`);
     const outcome = await this.commands.run(rss, spec, member, command, argv, timeoutMs);
+    const switchover = memory.state.switchover;
+    const wasSecondary = recordOf(memory.state, member).role === 'secondary';
     this.happened(memory, spec, { kind: 'change', change, outcome });
     const ok = succeeded(outcome);
     log.info({ ok, exitCode: outcome.exitCode, timedOut: outcome.timedOut }, `${command} ${ok ? 'succeeded' : 'failed'}`);
@@ -266,16 +278,26 @@ export class Reconciler {
           this.d.metrics.restores.inc({ cluster: `${rss.metadata.namespace}/${rss.metadata.name}`, result: 'seeded' });
           await this.restoreCompleted(rss, spec, memory, change.restoredFrom, change.sequence);
         }
-        this.event(rss, 'Normal', 'Seeded', `Started a new cluster from ${member} (sequence ${change.sequence ?? 'unknown'})${how}`);
+        if (switchover !== undefined) {
+          if (switchover.target === member) this.event(rss, 'Normal', 'SwitchedOver', `${member} is the primary (it was ${switchover.from}), promoted at sequence ${describeSequence(change.sequence)}`);
+          else this.event(rss, 'Warning', 'SwitchoverAbandoned', `Switchover from ${switchover.from} to ${switchover.target} abandoned: ${member} holds more (sequence ${describeSequence(change.sequence)}), so it is the primary again`);
+        }
+        const where = wasSecondary ? ', promoted in place' : '';
+        this.event(rss, 'Normal', 'Seeded', `Started a new cluster from ${member} (sequence ${describeSequence(change.sequence)})${where}${how}`);
         if (change.override) await this.removeAnnotation(rss, ANNOTATION_SEED_OVERRIDE);
         return true;
       }
       case 'join':
+        if (wasSecondary && change.as === 'secondary') {
+          this.event(rss, ok ? 'Normal' : 'Warning', ok ? 'MemberRepointed' : 'RepointFailed', ok ? `${member} follows ${peers.join(' ')} (re-pointed without a stop)` : `${member} failed to follow ${peers.join(' ')}: ${describeFailure(command, outcome)}`);
+          return ok;
+        }
         this.event(rss, ok ? 'Normal' : 'Warning', ok ? 'MemberJoined' : 'JoinFailed', ok ? `${member} joined as ${change.as}${peers.length ? ` (peers: ${peers.join(' ')})` : ''}` : `${member} failed to join as ${change.as}: ${describeFailure(command, outcome)}`);
         return ok;
       case 'stop': {
         // The engine's state already holds the restart as done; the annotation that asked for it goes.
         if (change.cause === 'restart') await this.removeAnnotation(rss, ANNOTATION_RESTART);
+        if (change.switchover?.via === 'annotation') await this.removeAnnotation(rss, ANNOTATION_SWITCHOVER);
         const reason = change.cause === 'fence' && ok ? 'MemberFenced' : ok ? 'MemberStopped' : 'StopFailed';
         const consequence = change.cause === 'fence' ? 'it is fenced, so its pod is left in place' : 'its pod will be replaced';
         this.event(rss, ok ? 'Normal' : 'Warning', reason, ok ? `Stopped ${member}: ${change.reason}` : `Stopping ${member} failed (${describeFailure('stop', outcome)}); ${consequence}`);
@@ -309,15 +331,16 @@ export class Reconciler {
   }
 
   /** The restored member was seeded: record it in status.restore, and remove the annotation that asked. */
-  private async restoreCompleted(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, backup: string, sequence: number | null): Promise<void> {
+  private async restoreCompleted(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, backup: string, sequence: Sequence | null): Promise<void> {
     memory.restore.seeded(backup, sequence, this.d.clock.now());
     if (spec.restoreAnnotation !== undefined) await this.requestDone(rss, memory, 'restore', spec.restoreAnnotation);
   }
 
   /** A one-shot request was carried out or dropped: the state remembers it, and its annotation goes. */
-  private async requestDone(rss: ReplicatedStatefulSet, memory: ClusterMemory, request: 'restart' | 'restore', value: string): Promise<void> {
+  private async requestDone(rss: ReplicatedStatefulSet, memory: ClusterMemory, request: 'restart' | 'restore' | 'switchover', value: string): Promise<void> {
     memory.state = requestDone(memory.state, request, value);
-    await this.removeAnnotation(rss, request === 'restart' ? ANNOTATION_RESTART : ANNOTATION_RESTORE);
+    const annotation = { restart: ANNOTATION_RESTART, restore: ANNOTATION_RESTORE, switchover: ANNOTATION_SWITCHOVER }[request];
+    await this.removeAnnotation(rss, annotation);
   }
 
   private async removeAnnotation(rss: ReplicatedStatefulSet, key: string): Promise<void> {

@@ -2,6 +2,7 @@
 // way started, and the one just completed — what the reconciler shows while a restore runs and after it.
 import type { RestoreStatus } from '../api/backup-types.ts';
 import type { Plan } from '../engine/types.ts';
+import { formatSequence, sequenceToJson, type Sequence } from '../engine/index.ts';
 import type { RestoreSource } from './restore.ts';
 
 export class RestoreProgressTracker {
@@ -27,15 +28,16 @@ export class RestoreProgressTracker {
   }
 
   /** The restored member was seeded. */
-  seeded(backup: string, sequence: number | null, now: number): void {
+  seeded(backup: string, sequence: Sequence | null, now: number): void {
     if (this.source === undefined) return;
     this.completed = {
       backup,
       requestedBy: this.source.request.via,
       phase: 'Completed',
       ...(this.source.objectKey ? { objectKey: this.source.objectKey } : {}),
-      sequence,
-      message: `restored from backup ${backup} and seeded${sequence !== null ? ` at sequence ${sequence}` : ''}`,
+      sequence: sequence === null ? null : sequenceToJson(sequence.value),
+      ...(sequence?.history !== undefined ? { history: sequence.history } : {}),
+      message: `restored from backup ${backup} and seeded${sequence !== null ? ` at sequence ${formatSequence(sequence)}` : ''}`,
       ...(this.startedAt ? { startedAt: this.startedAt } : {}),
       completedAt: new Date(now).toISOString(),
     };

@@ -11,6 +11,7 @@ import { VerifiedTail } from '../backup/streams.ts';
 import type { CommandOutcome, RestoreRequest } from '../engine/types.ts';
 import type { StoreOpener } from './backups.ts';
 import type { CommandRunner } from './ports.ts';
+import { sequenceFromStatus } from './status.ts';
 
 /** A restore request as the engine sees it, and the object it names (undefined while it has a problem). */
 export interface RestoreSource {
@@ -32,7 +33,8 @@ function fromBackup(backups: Backup[], name: string, via: RestoreRequest['via'],
     return { request: { backup: name, via, problem: `Backup ${name} is ${backup.status?.phase ?? 'Pending'}, not Completed${backup.status?.message ? ` (${backup.status.message})` : ''}` } };
   }
   const request: RestoreRequest = { backup: name, via };
-  if (typeof backup.status.sequence === 'number') request.sequence = backup.status.sequence;
+  const recorded = sequenceFromStatus(backup.status.sequence, backup.status.history);
+  if (recorded !== null) request.sequence = recorded;
   return { request, objectKey: backup.status.objectKey };
 }
 

@@ -6,12 +6,22 @@ import { describeProblems, type ResolvedSpec } from '../api/spec.ts';
 import type { MemberStatus, ReplicatedStatefulSet, ReplicatedStatefulSetStatus, RolloutStatus, StatusCondition } from '../api/types.ts';
 import type { RestoreStatus } from '../api/backup-types.ts';
 import type { ClusterState } from '../engine/state.ts';
+import { sequenceFromJson, sequenceToJson, type Sequence } from '../engine/index.ts';
 import type { Condition, MemberRecord, Plan, RolloutHalt, RolloutProgress } from '../engine/types.ts';
+
+/** A sequence as the status holds it (value and history apart), or null when absent or unreadable. */
+export function sequenceFromStatus(value: unknown, history: string | null | undefined): Sequence | null {
+  const v = sequenceFromJson(value);
+  if (v === undefined) return null;
+  return typeof history === 'string' && history !== '' ? { value: v, history } : { value: v };
+}
 
 function toRecord(s: MemberStatus): MemberRecord {
   const r: MemberRecord = { name: s.name, role: s.role, failures: s.failures ?? 0, seedFailures: s.seedFailures ?? 0 };
   if (s.podUID) r.podUid = s.podUID;
-  if (s.sequence !== undefined) r.sequence = s.sequence;
+  if (s.sequence !== undefined) r.sequence = sequenceFromStatus(s.sequence, s.history);
+  if (s.degraded) r.degraded = true;
+  if (Array.isArray(s.following)) r.following = s.following;
   if (s.sequenceTime) r.sequenceAt = Date.parse(s.sequenceTime);
   if (s.lastStatus !== undefined) r.lastStatus = s.lastStatus;
   if (s.stopFailed) r.stopFailed = true;
@@ -25,7 +35,10 @@ function toRecord(s: MemberStatus): MemberRecord {
 function toMemberStatus(r: MemberRecord, pod: V1Pod | undefined, fenced: boolean): MemberStatus {
   const s: MemberStatus = { name: r.name, role: r.role, failures: r.failures, seedFailures: r.seedFailures };
   if (r.podUid) s.podUID = r.podUid;
-  if (r.sequence !== undefined) s.sequence = r.sequence;
+  if (r.sequence !== undefined) s.sequence = r.sequence === null ? null : sequenceToJson(r.sequence.value);
+  if (r.sequence?.history !== undefined) s.history = r.sequence.history;
+  if (r.degraded) s.degraded = true;
+  if (r.following !== undefined) s.following = r.following;
   if (r.sequenceAt !== undefined) s.sequenceTime = new Date(r.sequenceAt).toISOString();
   if (r.lastStatus !== undefined) s.lastStatus = r.lastStatus;
   if (r.stopFailed) s.stopFailed = true;
@@ -61,7 +74,10 @@ function haltFromStatus(rss: ReplicatedStatefulSet, now: number): RolloutHalt | 
 /** The engine's state as the last status written left it (after an operator restart or a change of leader). */
 export function stateFromStatus(rss: ReplicatedStatefulSet, now: number): ClusterState {
   const state: ClusterState = { records: new Map((rss.status?.memberStatus ?? []).map((s) => [s.name, toRecord(s)])), done: {} };
-  if (rss.status?.highestSequence !== undefined) state.highestSequence = rss.status.highestSequence;
+  const mark = sequenceFromStatus(rss.status?.highestSequence, rss.status?.highestSequenceHistory);
+  if (mark !== null) state.highestSequence = mark;
+  const switchover = rss.status?.switchover;
+  if (switchover?.target && switchover.from) state.switchover = { target: switchover.target, from: switchover.from, via: switchover.via === 'rollout' ? 'rollout' : 'annotation' };
   const halt = haltFromStatus(rss, now);
   if (halt) state.rolloutHalt = halt;
   const rollout = rss.status?.rollout;
@@ -69,7 +85,7 @@ export function stateFromStatus(rss: ReplicatedStatefulSet, now: number): Cluste
   const bootstrap = rss.status?.lastBootstrap;
   if (bootstrap) {
     const at = Date.parse(bootstrap.time);
-    state.lastBootstrap = { member: bootstrap.pod, sequence: bootstrap.sequence ?? null, at: Number.isNaN(at) ? now : at, override: !!bootstrap.override };
+    state.lastBootstrap = { member: bootstrap.pod, sequence: sequenceFromStatus(bootstrap.sequence, bootstrap.history), at: Number.isNaN(at) ? now : at, override: !!bootstrap.override };
   }
   return state;
 }
@@ -112,10 +128,15 @@ export function buildStatus(
     selector: selectorString(n),
     memberStatus: records.map((r) => toMemberStatus(r, pods.get(r.name), spec.policy.fenced.includes(r.name))),
   };
-  if (state.highestSequence !== undefined) status.highestSequence = state.highestSequence;
+  if (state.highestSequence !== undefined) {
+    status.highestSequence = sequenceToJson(state.highestSequence.value);
+    status.highestSequenceHistory = state.highestSequence.history ?? null;
+  }
+  status.switchover = state.switchover ?? null;
   if (state.lastBootstrap) {
     const b = state.lastBootstrap;
-    status.lastBootstrap = { pod: b.member, sequence: b.sequence, time: new Date(b.at).toISOString(), override: b.override };
+    status.lastBootstrap = { pod: b.member, sequence: b.sequence === null ? null : sequenceToJson(b.sequence.value), time: new Date(b.at).toISOString(), override: b.override };
+    status.lastBootstrap.history = b.sequence?.history ?? null;
   }
   if (restore !== undefined) status.restore = restore;
   else if (previous?.restore) status.restore = previous.restore;

@@ -9,3 +9,5 @@ export const FENCED_ANNOTATION = 'rss.clusterlabs.org/fenced';
 export const RESTART_ANNOTATION = 'rss.clusterlabs.org/restart';
 /** RSS annotation asking for a restore from a backup (a Backup name, or "latest"). */
 export const RESTORE_ANNOTATION = 'rss.clusterlabs.org/restore';
+/** RSS annotation naming the member to hand the primary role to (a planned switchover). */
+export const SWITCHOVER_ANNOTATION = 'rss.clusterlabs.org/switchover';

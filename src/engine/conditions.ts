@@ -38,7 +38,7 @@ export function memberState(m: Member, policy: ClusterPolicy): string {
       return `${m.name} (failed, ${parts.join(', ')}${error})`;
     }
     default:
-      return `${m.name} (${m.rec.role})`;
+      return `${m.name} (${m.rec.role}${m.rec.degraded === true ? `, degraded: status ${m.rec.lastStatus}` : ''})`;
   }
 }
 
@@ -131,8 +131,17 @@ export function buildConditions(
 
   const unhealthy = ctx.wanted.filter((m) => !isHealthy(m));
   const missing = ctx.unlisted.map((o) => `ordinal ${o} (not observed)`);
+  // Running but degraded (status 190 / 191): reported, not acted on.
+  const limping = ctx.wanted.filter((m) => isHealthy(m) && m.rec.degraded === true);
   const degraded: Condition =
-    unhealthy.length + missing.length > 0
+    unhealthy.length + missing.length === 0 && limping.length > 0
+      ? {
+          type: 'Degraded',
+          status: 'True',
+          reason: 'MembersDegraded',
+          message: oneLine(`${plural(limping.length, 'member runs', 'members run')} degraded (left running): ${nameList(limping.map((m) => memberState(m, policy)), 5)}`),
+        }
+      : unhealthy.length + missing.length > 0
       ? {
           type: 'Degraded',
           status: 'True',

@@ -1,6 +1,7 @@
 // What one decision works on: the members as this observation shows them, and the shared facts the rules
 // ask about them.
 import { freshRecord } from './outcomes.ts';
+import { isKnown, raisedMark, type Sequence } from './sequence.ts';
 import type { ConditionReason } from './reasons.ts';
 import type { ChangeAction, ClusterPolicy, MemberObservation, MemberRecord, Observation, PodView, ReadAction, RolloutProgress } from './types.ts';
 
@@ -35,7 +36,7 @@ export interface Context {
   wanted: Member[];
   /** Ordinals below replicas that the observation does not list at all (caller bug; treated as absent pods). */
   unlisted: number[];
-  highestSequence: number | undefined;
+  highestSequence: Sequence | undefined;
   /** Extra sentences for the bootstrap/progress messages (ignored override, held scale-down). */
   notes: string[];
   /** The rolling update's state for this observation (undefined while the update revision is unknown). */
@@ -64,8 +65,8 @@ export function normaliseRecord(member: MemberObservation): MemberRecord {
   return normalised;
 }
 
-export function knownSequence(rec: MemberRecord): number | undefined {
-  return typeof rec.sequence === 'number' ? rec.sequence : undefined;
+export function knownSequence(rec: MemberRecord): Sequence | undefined {
+  return isKnown(rec.sequence) ? rec.sequence : undefined;
 }
 
 /**
@@ -74,14 +75,11 @@ export function knownSequence(rec: MemberRecord): number | undefined {
  * describes data it is about to replace with the running cluster's, and must not raise the mark — after
  * a seed by override, the old history's numbers would otherwise come back and refuse every later bootstrap.
  */
-export function highestOf(recorded: number | undefined, members: Member[], replicas: number): number | undefined {
+export function highestOf(recorded: Sequence | undefined, members: Member[], replicas: number): Sequence | undefined {
   let highest = recorded;
   const primaryRuns = members.some(isRunningPrimary);
   const records = members.filter((m) => !primaryRuns || m.ordinal >= replicas).map((m) => m.rec);
-  for (const rec of records) {
-    const seq = knownSequence(rec);
-    if (seq !== undefined && (highest === undefined || seq > highest)) highest = seq;
-  }
+  for (const rec of records) highest = raisedMark(highest, knownSequence(rec));
   return highest;
 }
 

@@ -21,11 +21,18 @@
 //   7. no running primary: bootstrap (seed override, wait for pods, stop secondaries, read sequences,
 //      restore a backup when one is asked for and every member is empty (rules/restore.ts), refuse below the
 //      high-water mark, seed the best candidate).
-//      A primary runs: join stopped members one at a time (lowest ordinal first), promote a secondary
-//      when primaries are missing and nobody else can join, demote the highest primary when too many.
-//   8. rolling update: with every other member healthy, stop the next outdated member (secondaries
-//      first, primaries last, highest ordinal first); rule 6 replaces it and rule 7 rejoins it. A member
-//      failing on the new revision halts the rollout until it runs healthy or the template changes.
+//      With running secondaries and no restore asked for, they keep running: their sequences are read where
+//      they run, and the most advanced member is seeded in place (preferring, among those tied, the
+//      switchover's target, then a member that runs).
+//      A primary runs: re-point secondaries whose primary is gone (`secondary`, no stop), join stopped
+//      members one at a time (lowest ordinal first), promote a secondary when primaries are missing and
+//      nobody else can join, demote the highest primary when too many.
+//   8. switchover request: with every member healthy, the primary is stopped cleanly; rule 7 then seeds
+//      the target if it has caught up (rules/switchover.ts).
+//   9. rolling update: with every other member healthy, stop the next outdated member (secondaries
+//      first, primaries last, highest ordinal first; a lone primary hands its role to an updated
+//      secondary first, by a switchover); rule 6 replaces it and rule 7 rejoins it. A member failing on
+//      the new revision halts the rollout until it runs healthy or the template changes.
 
 import { buildConditions, phaseOf } from './conditions.ts';
 import { buildContext, isRunningPrimary, needsReplacement, type Context, type Scaling, type Step } from './context.ts';
@@ -39,6 +46,8 @@ import { restartRequest } from './rules/restart.ts';
 import { restoreProgress } from './rules/restore.ts';
 import { rollingUpdate, rolloutProgress } from './rules/rollout.ts';
 import { scaleDown } from './rules/scale-down.ts';
+import { switchoverRequest } from './rules/switchover.ts';
+import { isKnown } from './sequence.ts';
 import { clampRequeue, MIN_REQUEUE_MS, nextProbeMs } from './timing.ts';
 import type { ClusterPolicy, Observation, Plan } from './types.ts';
 
@@ -48,11 +57,11 @@ type Rule = (ctx: Context) => Step | undefined;
  * Rules 1 to 8 in order; the first that answers decides. Each rule is only asked once those before it
  * have nothing to do (some leave notes for the messages, the restore rule updates records).
  */
-function firstStep(ctx: Context, restart: Step | undefined): Step | undefined {
+function firstStep(ctx: Context, restart: Step | undefined, switchover: Step | undefined): Step | undefined {
   const rules: Rule[] = [statusProbes, fencing, failures, scaleDown, () => restart];
   if (ctx.replicas > 0) {
     rules.push(replaceOutdated);
-    if (ctx.members.some(isRunningPrimary)) rules.push(joinAndBalance, rollingUpdate);
+    if (ctx.members.some(isRunningPrimary)) rules.push(joinAndBalance, () => switchover, rollingUpdate);
     else rules.push(bootstrap);
   }
   for (const rule of rules) {
@@ -78,7 +87,7 @@ function statefulSetSize(ctx: Context): Scaling {
         // StatefulSet keeps its pod — recreating it if it is gone — until it is read. A person can let a
         // member that never runs go by fencing it.
         // A pod beyond the StatefulSet's current size that is not running is gone for good.
-        (!m.running && (m.fenced || m.ordinal >= current)) || (typeof m.rec.sequence === 'number' && (!m.running || m.rec.role === 'stopped')),
+        (!m.running && (m.fenced || m.ordinal >= current)) || (isKnown(m.rec.sequence) && (!m.running || m.rec.role === 'stopped')),
     );
   return done ? { size: replicas, shrinkHeld: false } : { size: current, shrinkHeld: true };
 }
@@ -109,7 +118,13 @@ export function decide(policy: ClusterPolicy, observation: Observation): Plan {
   // A restart request that cannot be carried out is dropped whatever else happens now.
   const restart = restartRequest(ctx);
   const restartDropped = restart !== undefined && 'dropped' in restart ? restart.dropped : undefined;
-  const step = firstStep(ctx, restart !== undefined && !('dropped' in restart) ? restart : undefined);
+  const switchover = ctx.members.some(isRunningPrimary) ? switchoverRequest(ctx) : undefined;
+  const switchoverDropped = switchover !== undefined && 'dropped' in switchover ? switchover.dropped : undefined;
+  const step = firstStep(
+    ctx,
+    restart !== undefined && !('dropped' in restart) ? restart : undefined,
+    switchover !== undefined && !('dropped' in switchover) ? switchover : undefined,
+  );
 
   const scaling = statefulSetSize(ctx);
   const plan: Plan = {
@@ -124,6 +139,7 @@ export function decide(policy: ClusterPolicy, observation: Observation): Plan {
   if (ctx.highestSequence !== undefined) plan.highestSequence = ctx.highestSequence;
   if (ctx.rollout !== undefined) plan.rollout = ctx.rollout;
   if (restartDropped !== undefined) plan.restartDropped = restartDropped;
+  if (switchoverDropped !== undefined) plan.switchoverDropped = switchoverDropped;
   const restoring = restoreProgress(ctx, step);
   if (restoring !== undefined) plan.restore = restoring;
   if (policy.restore?.via === 'annotation' && members.some(isRunningPrimary)) {

@@ -1,34 +1,30 @@
 // Folding a command's result into a member's record. Pure functions: the executor runs the command,
 // then calls one of these with the outcome and the time, and stores the returned record.
 
+import { parseSequence, readSequence, type Sequence } from './sequence.ts';
 import type { ChangeAction, ClusterPolicy, CommandOutcome, MemberRecord, ReadAction, Role } from './types.ts';
 
 /** Longest `lastError` kept (characters); status messages stay readable. */
 const MAX_ERROR_LENGTH = 300;
 
-/**
- * The sequence a `sequence` command printed: trimmed stdout must be a non-negative decimal integer
- * that is a safe integer. Anything else (empty, "12abc", "-1", "1e3", " 1 2", "1.0") is null = unknown.
- */
-export function parseSequence(stdout: string): number | null {
-  const text = stdout.trim();
-  if (!/^[0-9]+$/.test(text)) return null;
-  const value = Number(text);
-  return Number.isSafeInteger(value) ? value : null;
-}
+/** Pacemaker's answers for a member that runs but is not healthy (a donor, a lagging standby). */
+export const STATUS_DEGRADED_SECONDARY = 190;
+export const STATUS_DEGRADED_PRIMARY = 191;
 
 /**
  * The role a `status` exit code stands for: 0 = running secondary (primary when no `secondary`
- * command is configured), 7 = not running, 8 = running primary, anything else (including null:
- * timed out or could not run) = failed.
+ * command is configured), 7 = not running, 8 = running primary, 190 / 191 = the same as 0 / 8 but
+ * degraded (reported, not acted on), anything else (including null: timed out or could not run) = failed.
  */
 export function roleFromStatus(exitCode: number | null, hasSecondaryCommand: boolean): Role {
   switch (exitCode) {
     case 0:
+    case STATUS_DEGRADED_SECONDARY:
       return hasSecondaryCommand ? 'secondary' : 'primary';
     case 7:
       return 'stopped';
     case 8:
+    case STATUS_DEGRADED_PRIMARY:
       return 'primary';
     default:
       return 'failed';
@@ -36,7 +32,7 @@ export function roleFromStatus(exitCode: number | null, hasSecondaryCommand: boo
 }
 
 /** What a `runningSequence` read adds to the high-water mark: the sequence, or null when unknown (ignored). */
-export function markFromRead(outcome: CommandOutcome): number | null {
+export function markFromRead(outcome: CommandOutcome): Sequence | null {
   return succeeded(outcome) ? parseSequence(outcome.stdout) : null;
 }
 
@@ -94,7 +90,7 @@ export function describeFailure(command: string, outcome: CommandOutcome): strin
   return clip(stderr === '' ? text : `${text}: ${stderr}`);
 }
 
-type OptionalKey = 'podUid' | 'sequence' | 'sequenceAt' | 'lastStatus' | 'lastStatusAt' | 'stopFailed' | 'fenceStopped' | 'lastError' | 'restoredFrom' | 'restoreFailedAt';
+type OptionalKey = 'podUid' | 'sequence' | 'sequenceAt' | 'lastStatus' | 'lastStatusAt' | 'stopFailed' | 'fenceStopped' | 'lastError' | 'restoredFrom' | 'restoreFailedAt' | 'degraded' | 'following';
 
 /** A copy of the record without the given optional fields (absent, not set to undefined). */
 function without(record: MemberRecord, ...keys: OptionalKey[]): MemberRecord {
@@ -130,20 +126,28 @@ export function recordRead(
         ? 'error'
         : outcome.exitCode;
     if (role === 'primary' || role === 'secondary') {
-      return {
-        ...without(record, 'stopFailed', 'fenceStopped', 'sequence', 'sequenceAt', 'lastError'),
+      // A running member's data moves on: its sequence is dropped, and read again when it is needed.
+      const running: MemberRecord = {
+        ...without(record, 'stopFailed', 'fenceStopped', 'lastError', 'degraded', 'sequence', 'sequenceAt'),
         role,
         lastStatus,
         lastStatusAt: now,
         failures: 0,
         seedFailures: 0,
       };
+      if (exitCode === STATUS_DEGRADED_SECONDARY || exitCode === STATUS_DEGRADED_PRIMARY) running.degraded = true;
+      if (role === 'primary') delete running.following;
+      return running;
     }
+    // A sequence read while the member ran (to choose a primary) says nothing once it has stopped or
+    // failed: it may have lost what it had not made durable. It is read again.
+    const ran = record.role === 'primary' || record.role === 'secondary';
+    const stale = ran ? (['sequence', 'sequenceAt'] as const) : [];
     if (role === 'stopped') {
-      return { ...without(record, 'stopFailed'), role, lastStatus, lastStatusAt: now };
+      return { ...without(record, 'stopFailed', 'degraded', 'following', ...stale), role, lastStatus, lastStatusAt: now };
     }
     return {
-      ...record,
+      ...without(record, 'degraded', ...stale),
       role,
       lastStatus,
       lastStatusAt: now,
@@ -156,10 +160,10 @@ export function recordRead(
   if (action.kind === 'runningSequence') return record;
 
   // sequence
-  const sequence = succeeded(outcome) ? parseSequence(outcome.stdout) : null;
-  if (sequence !== null) return { ...record, sequence, sequenceAt: now };
-  const why = succeeded(outcome)
-    ? clip(`sequence printed ${JSON.stringify(firstLine(outcome.stdout))}, not a non-negative integer: sequence unknown`)
+  const parsed = succeeded(outcome) ? readSequence(outcome.stdout) : undefined;
+  if (parsed?.ok === true) return { ...record, sequence: parsed.sequence, sequenceAt: now };
+  const why = parsed !== undefined && !parsed.ok
+    ? clip(`${parsed.problem}: sequence unknown`)
     : `${describeFailure('sequence', outcome)} (sequence unknown)`;
   return { ...record, sequence: null, sequenceAt: now, lastError: clip(why) };
 }
@@ -190,10 +194,12 @@ export function recordChange(
     case 'join': {
       const command = action.kind === 'seed' ? 'seed' : action.as;
       if (ok) {
-        return {
-          ...without(record, 'lastStatusAt', 'stopFailed', 'fenceStopped', 'restoredFrom', 'restoreFailedAt'),
+        const started: MemberRecord = {
+          ...without(record, 'lastStatusAt', 'stopFailed', 'fenceStopped', 'restoredFrom', 'restoreFailedAt', 'following', 'degraded'),
           role: action.kind === 'seed' ? 'primary' : action.as,
         };
+        if (action.kind === 'join' && action.as === 'secondary') started.following = action.following;
+        return started;
       }
       // The sequence read before is stale: a start that failed (or timed out) may have run all the same,
       // and taken writes (found by the simulation). It is read again once the member is stopped.
@@ -207,7 +213,7 @@ export function recordChange(
     }
     case 'stop':
       if (ok) {
-        const stopped: MemberRecord = { ...without(record, 'lastStatusAt', 'stopFailed', 'sequence', 'sequenceAt'), role: 'stopped' };
+        const stopped: MemberRecord = { ...without(record, 'lastStatusAt', 'stopFailed', 'sequence', 'sequenceAt', 'degraded', 'following'), role: 'stopped' };
         if (action.cause === 'fence') stopped.fenceStopped = true;
         return stopped;
       }

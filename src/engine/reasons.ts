@@ -16,6 +16,7 @@ export type ConditionReason =
   | 'MembersFailed'
   | 'MembersNotRunning'
   | 'AllMembersRunning'
+  | 'MembersDegraded'
   // Progressing: the step a rule decided, or the state when none did.
   | 'Stable'
   | 'ScalingUp'
@@ -36,6 +37,9 @@ export type ConditionReason =
   | 'Joining'
   | 'Promoting'
   | 'Demoting'
+  | 'Repointing'
+  | 'SwitchingOver'
+  | 'SwitchoverWaiting'
   | 'Restoring'
   | 'RestoreBlocked'
   | 'RestoreRefused'
@@ -66,6 +70,7 @@ const SEVERITY: Record<ConditionReason, ReasonSeverity> = {
   MembersFailed: 'Normal',
   MembersNotRunning: 'Normal',
   AllMembersRunning: 'Normal',
+  MembersDegraded: 'Normal',
   Stable: 'Normal',
   ScalingUp: 'Normal',
   ScalingDown: 'Normal',
@@ -85,6 +90,9 @@ const SEVERITY: Record<ConditionReason, ReasonSeverity> = {
   Joining: 'Normal',
   Promoting: 'Normal',
   Demoting: 'Normal',
+  Repointing: 'Normal',
+  SwitchingOver: 'Normal',
+  SwitchoverWaiting: 'Normal',
   Restoring: 'Normal',
   RestoreBlocked: 'Warning',
   RestoreRefused: 'Warning',

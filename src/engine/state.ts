@@ -4,12 +4,13 @@
 // edits it itself. Data-safety bookkeeping (the high-water mark, its reset on an accepted override or a
 // restore) lives here, where the engine's tests and the simulation see it.
 import { markFromRead, recordChange, recordRead, freshRecord, succeeded } from './outcomes.ts';
-import type { ChangeAction, ClusterPolicy, CommandOutcome, MemberRecord, Plan, ReadAction, RolloutHalt } from './types.ts';
+import { raisedMark, sequenceOf, type Sequence } from './sequence.ts';
+import type { ChangeAction, ClusterPolicy, CommandOutcome, MemberRecord, Plan, ReadAction, RolloutHalt, SwitchoverUnderWay } from './types.ts';
 
 /** The seed that started the cluster's current history (status.lastBootstrap). */
 export interface BootstrapRecord {
   member: string;
-  sequence: number | null;
+  sequence: Sequence | null;
   /** ms since epoch. */
   at: number;
   override: boolean;
@@ -19,7 +20,7 @@ export interface ClusterState {
   /** What is known of each member, by name. */
   records: ReadonlyMap<string, MemberRecord>;
   /** The high-water mark: the highest sequence ever recorded for this cluster's current history. */
-  highestSequence?: number;
+  highestSequence?: Sequence;
   /** The halt of the rolling update, as last decided. */
   rolloutHalt?: RolloutHalt;
   /** The revision of a rolling update not complete yet. */
@@ -28,12 +29,22 @@ export interface ClusterState {
   runningSequenceAt?: number;
   /** The last seed. */
   lastBootstrap?: BootstrapRecord;
+  /** A switchover whose primary was stopped; it ends with the next seed. */
+  switchover?: SwitchoverUnderWay;
   /**
-   * One-shot requests (the restart and restore annotations) carried out: ignored while a stale copy of
-   * the RSS still shows them, so that a member is not restarted, or a backup restored, twice.
+   * One-shot requests (the restart, restore and switchover annotations) carried out: ignored while a stale
+   * copy of the RSS still shows them, so that a member is not restarted, or a backup restored, twice.
    */
-  done: { restart?: string; restore?: string };
+  done: Requests;
 }
+
+/** The one-shot requests, by kind: the value each annotation holds. */
+export interface Requests {
+  restart?: string;
+  restore?: string;
+  switchover?: string;
+}
+const REQUEST_KINDS = ['restart', 'restore', 'switchover'] as const;
 
 /** What happened, as the executor reports it. */
 export type Occurrence =
@@ -57,10 +68,10 @@ function withRecord(state: ClusterState, record: MemberRecord): ClusterState {
   return { ...state, records };
 }
 
-function raiseMark(state: ClusterState, value: number | null | undefined): ClusterState {
-  if (value === null || value === undefined) return state;
-  if (state.highestSequence !== undefined && state.highestSequence >= value) return state;
-  return { ...state, highestSequence: value };
+function raiseMark(state: ClusterState, value: Sequence | null | undefined): ClusterState {
+  const mark = raisedMark(state.highestSequence, value);
+  if (mark === state.highestSequence || mark === undefined) return state;
+  return { ...state, highestSequence: mark };
 }
 
 /**
@@ -68,16 +79,16 @@ function raiseMark(state: ClusterState, value: number | null | undefined): Clust
  * still shows it (the annotation's removal not seen yet); once the RSS shows another value (or none), the
  * memory of the old one is forgotten, so asking again for the same thing later works.
  */
-export function pendingRequests(state: ClusterState, asked: { restart?: string; restore?: string }): { restart?: string; restore?: string; state: ClusterState } {
-  const done = { ...state.done };
-  const pending: { restart?: string; restore?: string } = {};
-  for (const request of ['restart', 'restore'] as const) {
+export function pendingRequests(state: ClusterState, asked: Requests): Requests & { state: ClusterState } {
+  const done: Requests = { ...state.done };
+  const pending: Requests = {};
+  for (const request of REQUEST_KINDS) {
     const value = asked[request];
     if (done[request] !== undefined && done[request] === value) continue;
     delete done[request];
     if (value !== undefined) pending[request] = value;
   }
-  const changed = done.restart !== state.done.restart || done.restore !== state.done.restore;
+  const changed = REQUEST_KINDS.some((r) => done[r] !== state.done[r]);
   return { ...pending, state: changed ? { ...state, done } : state };
 }
 
@@ -130,13 +141,23 @@ export function afterOccurrence(state: ClusterState, policy: ClusterPolicy, occu
         next = raiseMark(next, before.sequence);
       }
       if (change.kind === 'stop' && change.cause === 'restart') next = { ...next, done: { ...next.done, restart: change.member } };
+      if (change.kind === 'stop' && change.switchover !== undefined) {
+        // The primary is stopped (or failed to stop, and is replaced): either way the switchover is under
+        // way, and the annotation is not carried out twice.
+        next = { ...next, switchover: change.switchover };
+        if (change.switchover.via === 'annotation') next.done = { ...next.done, switchover: change.switchover.target };
+      }
+      // A seed, even one reported as failed (it may have run all the same), starts a new cluster: the
+      // secondaries follow nothing that still runs as it did.
+      if (change.kind === 'seed') next = repointSecondaries(next, change.member);
       if (change.kind === 'seed' && succeeded(outcome)) {
         next = { ...next, lastBootstrap: { member: change.member, sequence: change.sequence, at: now, override: change.override } };
+        delete next.switchover;
         if (change.override || change.restoredFrom !== undefined) {
           // The person accepted this member's data as the cluster's (or it holds a restored backup): the
           // mark starts again from it, so the old history's higher numbers do not refuse every later
           // bootstrap. 0 when the seeded member's sequence was unknown: nothing can be below it.
-          next.highestSequence = change.sequence ?? 0;
+          next.highestSequence = change.sequence ?? sequenceOf(0);
         }
       }
       return next;
@@ -146,7 +167,22 @@ export function afterOccurrence(state: ClusterState, policy: ClusterPolicy, occu
   }
 }
 
+/**
+ * After a seed, every other member recorded as a secondary follows a primary that no longer runs as it did
+ * (a promotion, a switchover, or the same member started again as a new cluster): its list is emptied, so
+ * that it is re-pointed at the new primary.
+ */
+function repointSecondaries(state: ClusterState, seeded: string): ClusterState {
+  let records: Map<string, MemberRecord> | undefined;
+  for (const record of state.records.values()) {
+    if (record.name === seeded || record.role !== 'secondary') continue;
+    records ??= new Map(state.records);
+    records.set(record.name, { ...record, following: [] });
+  }
+  return records === undefined ? state : { ...state, records };
+}
+
 /** A one-shot request was carried out or dropped (its annotation is being removed): it is not done again. */
-export function requestDone(state: ClusterState, request: 'restart' | 'restore', value: string): ClusterState {
+export function requestDone(state: ClusterState, request: keyof Requests, value: string): ClusterState {
   return { ...state, done: { ...state.done, [request]: value } };
 }

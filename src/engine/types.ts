@@ -1,6 +1,7 @@
 // The policy engine's vocabulary. Everything here is plain data: the engine imports nothing from
 // Kubernetes, so every decision can be tested without a cluster.
 import type { ConditionReason } from './reasons.ts';
+import type { Sequence } from './sequence.ts';
 
 /** What the operator believes a member's application is doing. */
 export type Role = 'primary' | 'secondary' | 'stopped' | 'failed' | 'unknown';
@@ -36,6 +37,8 @@ export interface ClusterPolicy {
   restart?: string;
   /** A restore from a backup that is asked for. */
   restore?: RestoreRequest;
+  /** A planned switchover that is asked for: the member to become the primary. */
+  switchover?: string;
 }
 
 /**
@@ -58,7 +61,7 @@ export interface RestoreRequest {
    * that. Less (0, after a restore whose stream was cut but reported as a success) means the restore did
    * not take, and the member is not seeded.
    */
-  sequence?: number;
+  sequence?: Sequence;
 }
 
 /** What Kubernetes says about a member's pod. */
@@ -81,13 +84,20 @@ export interface MemberRecord {
    * Last sequence reported for this pod while the application was stopped.
    * undefined = not asked yet; null = asked, and the answer was unknown (non-zero exit or not a number).
    */
-  sequence?: number | null;
+  sequence?: Sequence | null;
   /** When the sequence was read (ms since epoch). */
   sequenceAt?: number;
   /** Outcome of the last `status` run: exit code, or 'timeout' / 'error' (exec could not run). */
   lastStatus?: number | 'timeout' | 'error';
   /** When `status` last ran (ms since epoch); kept in memory, absent after an operator restart. */
   lastStatusAt?: number;
+  /** The last `status` said running but degraded (190 / 191): reported, not acted on. */
+  degraded?: boolean;
+  /**
+   * The primaries this member was started as a secondary of (their names); absent for a member started
+   * before this was recorded. When none of them runs as primary any more, the secondary is re-pointed.
+   */
+  following?: string[];
   /** Consecutive failures; reset once the member runs healthy. */
   failures: number;
   /** Seed attempts that failed on this pod; used to rotate among tied seed candidates. */
@@ -121,8 +131,8 @@ export interface Observation {
   now: number;
   /** Every ordinal that has a pod or a record, and every ordinal below policy.replicas; sorted by ordinal. */
   members: MemberObservation[];
-  /** High-water mark: the highest sequence ever recorded for this cluster. */
-  highestSequence?: number;
+  /** High-water mark: the highest sequence ever recorded for this cluster (and its history). */
+  highestSequence?: Sequence;
   /** The StatefulSet's current spec.replicas (0 when it does not exist yet). */
   statefulSetReplicas: number;
   /**
@@ -138,6 +148,18 @@ export interface Observation {
   runningSequenceAt?: number;
   /** The cluster was seeded at least once (a spec.bootstrap restore applies only before that). */
   bootstrapped?: boolean;
+  /** A switchover under way: its primary was stopped to hand the role to `target`. */
+  switchover?: SwitchoverUnderWay;
+}
+
+/** A switchover whose first step (the clean stop of the primary) is done. */
+export interface SwitchoverUnderWay {
+  /** The member that should become the primary. */
+  target: string;
+  /** The primary that was stopped. */
+  from: string;
+  /** What asked: a person (the annotation) or the rolling update. */
+  via: 'annotation' | 'rollout';
 }
 
 /** A member whose failure on a new revision halted the rolling update. */
@@ -169,16 +191,21 @@ export type ReadAction =
   | { kind: 'runningSequence'; member: string };
 
 /** Why a member is stopped or its pod deleted; the executor names it in Events and clears one-shot requests. */
-export type ChangeCause = 'failure' | 'scaleDown' | 'bootstrap' | 'balance' | 'fence' | 'restart' | 'rollout';
+export type ChangeCause = 'failure' | 'scaleDown' | 'bootstrap' | 'balance' | 'fence' | 'restart' | 'rollout' | 'switchover';
 
 /** Actions that change the application or its pods: at most one per reconcile. */
 export type ChangeAction =
   /** restoredFrom: the member holds a restored backup; the high-water mark starts again from its sequence. */
-  | { kind: 'seed'; member: string; sequence: number | null; override: boolean; restoredFrom?: string }
+  | { kind: 'seed'; member: string; sequence: Sequence | null; override: boolean; restoredFrom?: string }
   /** Stream the backup into the member's `restore` command (the member is stopped and empty). */
   | { kind: 'restore'; member: string; backup: string }
-  | { kind: 'join'; member: string; as: 'primary' | 'secondary' }
-  | { kind: 'stop'; member: string; reason: string; cause: ChangeCause }
+  /**
+   * Start the member as primary or secondary of the running primaries (`following`, their names). A member
+   * already running as a secondary whose primary is gone is re-pointed the same way, without a stop.
+   */
+  | { kind: 'join'; member: string; as: 'primary' | 'secondary'; following: string[] }
+  /** switchover: the primary is stopped to hand its role over (cause 'switchover'). */
+  | { kind: 'stop'; member: string; reason: string; cause: ChangeCause; switchover?: SwitchoverUnderWay }
   | { kind: 'deletePod'; member: string; reason: string; cause: ChangeCause };
 
 export type ConditionType = 'Available' | 'Progressing' | 'Degraded' | 'Bootstrapped' | 'Updated';
@@ -204,7 +231,7 @@ export interface Plan {
   phase: Phase;
   conditions: Condition[];
   /** Highest sequence known after this observation (never lower than the recorded one). */
-  highestSequence?: number;
+  highestSequence?: Sequence;
   /** Records normalised for this observation (fresh records for new pods), keyed by member name. */
   records: MemberRecord[];
   /** Reconcile again after this long even if nothing changes (next status probe, retry backoff). */
@@ -215,6 +242,8 @@ export interface Plan {
   restartDropped?: string;
   /** The restore annotation cannot or need not be carried out (a primary runs): why, to drop it. */
   restoreDropped?: string;
+  /** The switchover annotation cannot or need not be carried out: why, to drop it. */
+  switchoverDropped?: string;
   /** Where the restore stands, while one is asked for and applies. */
   restore?: RestoreProgress;
 }

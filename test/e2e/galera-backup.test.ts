@@ -175,7 +175,7 @@ test('galera backup → new cluster: a backup taken under writes with kubectl rs
   assert.equal(restore.requestedBy, 'bootstrap');
   assert.ok(restore.member && members.includes(restore.member), `restored into a member of galera2: ${restore.member}`);
   assert.equal(typeof restore.sequence, 'number', 'the restored member\'s sequence is recorded');
-  const restoredSequence = restore.sequence!;
+  const restoredSequence = Number(restore.sequence!);
   assert.equal(restoredPosition(namespace, restore.member), restoredSequence, 'the sequence galera-agent restore reported');
   assert.equal(rss.status?.lastBootstrap?.pod, restore.member, 'status.lastBootstrap names the restored member');
   assert.equal(rss.status?.lastBootstrap?.sequence, restoredSequence, 'seeded at the restored sequence');
@@ -185,11 +185,11 @@ test('galera backup → new cluster: a backup taken under writes with kubectl rs
   const seeded = await eventually('the watch to deliver the status written with the seed', () => versions.seen.find(seededAt), 10_000);
   assert.equal(seeded.status?.highestSequence, restoredSequence, 'status.highestSequence written with the seed is the restored sequence');
   const newCluster = await lastCommitted(namespace, restore.member!);
-  const marks = versions.seen.filter(seededAt).map((x) => x.status?.highestSequence ?? -1).filter((m, i, all) => i === 0 || m !== all[i - 1]);
+  const marks = versions.seen.filter(seededAt).map((x) => Number(x.status?.highestSequence ?? -1)).filter((m, i, all) => i === 0 || m !== all[i - 1]);
   assert.ok(marks.every((m) => m >= restoredSequence && m <= newCluster), `status.highestSequence since the seed: ${marks.join(' → ')}, within ${restoredSequence}…${newCluster}`);
   t.diagnostic(`status.highestSequence since the seed: ${marks.join(' → ')} (the restored cluster's wsrep_last_committed: ${newCluster})`);
   versions.stop();
-  assert.ok(restoredSequence >= (status.sequence ?? 0), `the restored position (${restoredSequence}) is at or after the sequence read when the backup started (${status.sequence})`);
+  assert.ok(restoredSequence >= Number(status.sequence ?? 0), `the restored position (${restoredSequence}) is at or after the sequence read when the backup started (${status.sequence})`);
   t.diagnostic(`restored ${restore.member} at sequence ${restoredSequence} (the backup started at ${status.sequence}); restore ${restore.startedAt} → ${restore.completedAt}`);
   const restoreLog = agentLog(namespace, restore.member).filter((l) => l.verb === 'restore');
   if (restoreLog.length >= 2) t.diagnostic(`galera-agent restore: ${((restoreLog.at(-1)!.time - restoreLog[0]!.time) / 1000).toFixed(1)} s (extract, prepare, grastate.dat)`);
@@ -250,7 +250,7 @@ test('galera lights-out with every volume lost: a scheduled backup, more writes,
   await writer.stop();
   const last = await lastCommitted(namespace, members[0]!);
   const written = Date.now();
-  let rss = await orShowLog(t, operator, waitForCluster(namespace, 'galera', `status.highestSequence to reach ${last}`, (r) => (r.status?.highestSequence ?? 0) >= last, 60_000));
+  let rss = await orShowLog(t, operator, waitForCluster(namespace, 'galera', `status.highestSequence to reach ${last}`, (r) => Number(r.status?.highestSequence ?? 0) >= last, 60_000));
   const mark = rss.status!.highestSequence!;
   t.diagnostic(`status.highestSequence ${mark} (wsrep_last_committed ${last}) ${seconds(written)} after the last write`);
 
@@ -307,12 +307,12 @@ test('galera lights-out with every volume lost: a scheduled backup, more writes,
   const restore = rss.status!.restore!;
   assert.equal(restore.backup, first.metadata.name, 'the latest completed backup was restored');
   assert.equal(restore.requestedBy, 'annotation');
-  const restoredSequence = restore.sequence!;
+  const restoredSequence = Number(restore.sequence!);
   assert.equal(typeof restoredSequence, 'number');
   assert.equal(rss.status?.lastBootstrap?.pod, restore.member, 'status.lastBootstrap names the restored member');
   assert.equal(rss.status?.lastBootstrap?.sequence, restoredSequence);
   assert.equal(restoredPosition(namespace, restore.member!), restoredSequence, 'the sequence galera-agent restore reported');
-  assert.ok(restoredSequence >= (bs.sequence ?? 0) && restoredSequence < mark, `restored at ${restoredSequence}: from the backup (started at ${bs.sequence}), below the lost cluster's mark ${mark}`);
+  assert.ok(restoredSequence >= Number(bs.sequence ?? 0) && restoredSequence < Number(mark), `restored at ${restoredSequence}: from the backup (started at ${bs.sequence}), below the lost cluster's mark ${mark}`);
   const reasons = (await clusterEvents(namespace, 'galera')).filter((e) => e.message.includes(first.metadata.name!)).map((e) => e.reason);
   for (const reason of ['Restoring', 'Restored', 'Seeded']) assert.ok(reasons.includes(reason), `event ${reason} naming ${first.metadata.name} (got ${reasons.join(', ')})`);
 
@@ -322,7 +322,7 @@ test('galera lights-out with every volume lost: a scheduled backup, more writes,
   const seeded = await eventually('the watch to deliver the status written with the seed', () => versions.seen.find(seededAt), 10_000);
   assert.equal(seeded?.status?.highestSequence, restoredSequence, 'status.highestSequence written with the seed is the restored sequence');
   const newCluster = await lastCommitted(namespace, members[0]!);
-  const marks = versions.seen.filter(seededAt).map((x) => x.status?.highestSequence ?? -1).filter((m, i, all) => i === 0 || m !== all[i - 1]);
+  const marks = versions.seen.filter(seededAt).map((x) => Number(x.status?.highestSequence ?? -1)).filter((m, i, all) => i === 0 || m !== all[i - 1]);
   assert.ok(marks.every((m) => m >= restoredSequence && m <= newCluster), `status.highestSequence since the seed: ${marks.join(' → ')}, within ${restoredSequence}…${newCluster}`);
   versions.stop();
 

@@ -508,7 +508,7 @@ test('galera guard: the most advanced member comes back empty from a lights-out,
   const seededStatus = versions.seen.find((r) => r.status?.lastBootstrap?.pod === 'rss-galera-2');
   assert.equal(seededStatus?.status?.highestSequence, older['rss-galera-2'], 'status.highestSequence written with the seed is the seeded member\'s sequence');
   const newCluster = await lastCommitted('rss-galera-2');
-  const marks = versions.seen.filter((r) => r.status?.lastBootstrap?.pod === 'rss-galera-2').map((r) => r.status?.highestSequence ?? -1).filter((m, i, all) => i === 0 || m !== all[i - 1]);
+  const marks = versions.seen.filter((r) => r.status?.lastBootstrap?.pod === 'rss-galera-2').map((r) => Number(r.status?.highestSequence ?? -1)).filter((m, i, all) => i === 0 || m !== all[i - 1]);
   assert.ok(marks.every((m) => m >= older['rss-galera-2'] && m <= newCluster), `status.highestSequence since the seed: ${marks.join(' → ')}, within ${older['rss-galera-2']}…${newCluster}`);
   versions.stop();
 

@@ -1,9 +1,10 @@
 // Rule 7 with no running primary: choose a seed (or restore a backup), or say why not.
 import { FENCED_ANNOTATION, RESTORE_ANNOTATION, SEED_OVERRIDE_ANNOTATION } from '../annotations.ts';
 import { memberState, nameList, oneLine, overrideHint } from '../conditions.ts';
-import { knownSequence, type Context, type Step } from '../context.ts';
+import { type Context, type Member, type Step } from '../context.ts';
+import { describeSequence, formatSequence, holdsData, isKnown, type Sequence } from '../sequence.ts';
 import { WAIT_REQUEUE_MS } from '../timing.ts';
-import { restoreStep } from './restore.ts';
+import { activeRestore, restoreStep } from './restore.ts';
 
 export function bootstrap(ctx: Context): Step {
   const { policy, wanted, now, interval } = ctx;
@@ -36,7 +37,7 @@ export function bootstrap(ctx: Context): Step {
         type: 'change',
         change: { kind: 'seed', member: target.name, sequence, override: true },
         reason: 'Seeding',
-        message: `seeding ${target.name} (sequence ${sequence ?? 'unknown'}) as asked by the ${SEED_OVERRIDE_ANNOTATION} annotation`,
+        message: `seeding ${target.name} (sequence ${describeSequence(sequence)}) as asked by the ${SEED_OVERRIDE_ANNOTATION} annotation`,
       };
     } else if (target.rec.role === 'secondary') {
       const reason = 'no primary is running: stopping it to seed it (seed override)';
@@ -64,9 +65,13 @@ export function bootstrap(ctx: Context): Step {
     };
   }
 
-  const secondary = [...wanted].reverse().find((m) => m.rec.role === 'secondary');
+  // Promotion in place: running secondaries keep running; their sequences are read where they run, and
+  // the most advanced member is seeded where it is (a running secondary is promoted, the others are
+  // re-pointed at it). A restore needs every member stopped, so while one is asked for they are stopped.
+  const inPlace = activeRestore(ctx) === undefined;
+  const secondary = inPlace ? undefined : [...wanted].reverse().find((m) => m.rec.role === 'secondary');
   if (secondary !== undefined) {
-    const reason = 'no primary is running: stopping secondaries so the most advanced member can seed';
+    const reason = 'no primary is running: stopping secondaries before a backup is restored';
     return {
       type: 'change',
       change: { kind: 'stop', member: secondary.name, reason, cause: 'bootstrap' },
@@ -75,7 +80,7 @@ export function bootstrap(ctx: Context): Step {
     };
   }
 
-  const notStopped = wanted.filter((m) => m.rec.role !== 'stopped');
+  const notStopped = wanted.filter((m) => m.rec.role !== 'stopped' && !(inPlace && m.rec.role === 'secondary'));
   if (notStopped.length > 0) {
     // Unknown roles are probed and unfenced failed members handled first (rules 1, 3): what is left here is a
     // fenced member whose stop failed, which nothing stops, so the bootstrap waits for a person.
@@ -153,14 +158,57 @@ export function bootstrap(ctx: Context): Step {
   const restore = restoreStep(ctx);
   if (restore !== undefined) return restore;
 
-  // Candidates: tied at the highest sequence; refused below the high-water mark.
-  const best = Math.max(...wanted.map((m) => knownSequence(m.rec) ?? -1));
-  const tiedAtBest = wanted.filter((m) => m.rec.sequence === best);
-  const candidates = tiedAtBest.filter((m) => !m.fenced);
-  // The candidate that failed to seed least often, then the lowest ordinal; none: the best are all fenced.
-  const chosen = [...candidates].sort((a, b) => a.rec.seedFailures - b.rec.seedFailures || a.ordinal - b.ordinal)[0];
+  return chooseSeed(ctx);
+}
+
+/** The member the history and the sequences designate, or why none may be seeded. */
+function chooseSeed(ctx: Context): Step {
+  const { wanted } = ctx;
+  const mark = ctx.highestSequence;
+  const known = wanted.filter((m) => isKnown(m.rec.sequence));
+  const sequenceOf = (m: Member): Sequence => m.rec.sequence as Sequence;
+
+  // The history the seed must belong to: the mark's, else the one the members holding data agree on.
+  const named = [...new Set(known.filter((m) => holdsData(m.rec.sequence)).map((m) => sequenceOf(m).history).filter((h) => h !== undefined))];
+  const reference = mark?.history ?? (named.length === 1 ? named[0] : undefined);
+  if (reference === undefined && named.length > 1) {
+    const byHistory = named.map((h) => `${h}: ${nameList(known.filter((m) => sequenceOf(m).history === h).map((m) => `${m.name} (${formatSequence(sequenceOf(m))})`))}`);
+    return {
+      type: 'wait',
+      reason: 'BootstrapRefused',
+      message: oneLine(
+        `refusing to bootstrap: the members hold data of different histories (${byHistory.join('; ')}), whose sequences cannot be compared; ` +
+          `${overrideHint('<pod>')} to seed the member whose data is the cluster's (the others' data is replaced when they join)`,
+      ),
+    };
+  }
+  const foreign = (m: Member) => reference !== undefined && holdsData(m.rec.sequence) && sequenceOf(m).history !== undefined && sequenceOf(m).history !== reference;
+
+  // Candidates: tied at the highest sequence; refused below the high-water mark or from another history.
+  let best: bigint | undefined;
+  for (const m of known) if (best === undefined || sequenceOf(m).value > best) best = sequenceOf(m).value;
+  const tiedAtBest = known.filter((m) => sequenceOf(m).value === best);
+  const ours = tiedAtBest.filter((m) => !foreign(m));
+  if (ours.length === 0 && tiedAtBest[0] !== undefined) {
+    const stranger = tiedAtBest[0];
+    return {
+      type: 'wait',
+      reason: 'BootstrapRefused',
+      message: oneLine(
+        `refusing to bootstrap: the best candidate ${stranger.name} holds sequence ${formatSequence(sequenceOf(stranger))} of history ${sequenceOf(stranger).history}, ` +
+          `not this cluster's history ${reference}${mark !== undefined ? ` (highest recorded ${formatSequence(mark)})` : ''}: its data is another cluster's. ` +
+          `Empty its volume if that data is not wanted, or ${overrideHint(stranger.name)} to seed it and make ${sequenceOf(stranger).history} this cluster's history`,
+      ),
+    };
+  }
+  const candidates = ours.filter((m) => !m.fenced);
+  // The switchover's target, then a member that already runs (promoted in place: nothing to start), then
+  // the one that failed to seed least often, then the lowest ordinal; none: the best are all fenced.
+  const target = ctx.observation.switchover?.target;
+  const rank = (m: Member) => (m.name === target ? 0 : 1) * 2 + (m.rec.role === 'secondary' ? 0 : 1);
+  const chosen = [...candidates].sort((a, b) => rank(a) - rank(b) || a.rec.seedFailures - b.rec.seedFailures || a.ordinal - b.ordinal)[0];
   if (chosen === undefined) {
-    const fenced = tiedAtBest.map((m) => m.name);
+    const fenced = ours.map((m) => m.name);
     return {
       type: 'wait',
       reason: 'SeedFenced',
@@ -170,23 +218,37 @@ export function bootstrap(ctx: Context): Step {
         `to seed it, or ${overrideHint('<pod>')} to seed a less advanced member and lose what only the fenced members hold`,
     };
   }
-  const mark = ctx.highestSequence;
-  if (mark !== undefined && best < mark) {
+  const seed = sequenceOf(chosen);
+  if (mark !== undefined && seed.value < mark.value) {
     return {
       type: 'wait',
       reason: 'BootstrapRefused',
       message:
-        `refusing to bootstrap: the best candidate ${chosen.name} has sequence ${best}, below the highest sequence ` +
-        `recorded for this cluster (${mark}); seeding it would lose data. If that data is really gone, ` +
+        `refusing to bootstrap: the best candidate ${chosen.name} has sequence ${formatSequence(seed)}, below the highest sequence ` +
+        `recorded for this cluster (${formatSequence(mark)}); seeding it would lose data. If that data is really gone, ` +
         `${overrideHint(chosen.name)} to seed it anyway` +
-        (best === 0 ? `, or restore the newest backup: kubectl rss restore <cluster> (the ${RESTORE_ANNOTATION} annotation)` : ''),
+        (seed.value === 0n ? `, or restore the newest backup: kubectl rss restore <cluster> (the ${RESTORE_ANNOTATION} annotation)` : ''),
     };
   }
   const tied = candidates.length > 1 ? ` (tied with ${nameList(candidates.filter((m) => m !== chosen).map((m) => m.name))})` : '';
+  const where = chosen.rec.role === 'secondary' ? ', in place: it runs as a secondary' : '';
+  const switching = target !== undefined
+    ? chosen.name === target
+      ? ` (switchover from ${ctx.observation.switchover?.from})`
+      : ` (switchover to ${target} abandoned: ${target} ${describeBehind(ctx, target, seed)})`
+    : '';
   return {
     type: 'change',
-    change: { kind: 'seed', member: chosen.name, sequence: best, override: false },
+    change: { kind: 'seed', member: chosen.name, sequence: seed, override: false },
     reason: 'Seeding',
-    message: `seeding ${chosen.name}, the member with the highest sequence (${best})${tied}`,
+    message: oneLine(`seeding ${chosen.name}, the member with the highest sequence (${formatSequence(seed)})${tied}${where}${switching}`),
   };
+}
+
+/** Why the switchover's target was not chosen: its sequence beside the seed's. */
+function describeBehind(ctx: Context, target: string, seed: Sequence): string {
+  const member = ctx.wanted.find((m) => m.name === target);
+  if (member === undefined) return 'is not a member';
+  if (member.fenced) return 'is fenced';
+  return `has sequence ${describeSequence(member.rec.sequence)}, behind ${formatSequence(seed)}`;
 }

@@ -9,6 +9,7 @@
 // reports at least the sequence the backup recorded. (A restore found not to have taken is recorded as a
 // failure in the records this decision returns: they are the decision's own copies, not the observation.)
 import type { Context, Member, Step } from '../context.ts';
+import { describeSequence, formatSequence, holdsData, isKnown } from '../sequence.ts';
 import type { RestoreProgress, RestoreRequest } from '../types.ts';
 
 /** Backoff after a failed restore: 5 s, 10 s, 20 s … capped at 5 minutes. */
@@ -26,7 +27,7 @@ export function activeRestore(ctx: Context): RestoreRequest | undefined {
 }
 
 function list(members: Member[]): string {
-  return members.map((m) => `${m.name} (sequence ${m.rec.sequence ?? 'unknown'})`).join(', ');
+  return members.map((m) => `${m.name} (sequence ${describeSequence(m.rec.sequence)})`).join(', ');
 }
 
 /**
@@ -41,21 +42,21 @@ export function restoreStep(ctx: Context): Step | undefined {
   // A member already restored from this backup: seed it, from the sequence its restored data reports.
   let restored = wanted.find((m) => m.rec.restoredFrom === request.backup);
   const expected = request.sequence;
-  if (restored !== undefined && typeof restored.rec.sequence === 'number' && expected !== undefined && restored.rec.sequence < expected) {
+  if (restored !== undefined && isKnown(restored.rec.sequence) && expected !== undefined && restored.rec.sequence.value < expected.value) {
     // The restore said it succeeded, but the data is not there (a stream cut off and reported as a success):
     // it counts as a failed restore, and the member is never seeded from what it holds.
     const rec = restored.rec;
-    rec.lastError = `restore reported success, but ${restored.name} reports sequence ${rec.sequence}, below the backup's ${expected}: the restore did not take`;
+    rec.lastError = `restore reported success, but ${restored.name} reports sequence ${describeSequence(rec.sequence)}, below the backup's ${formatSequence(expected)}: the restore did not take`;
     rec.restoreFailures = (rec.restoreFailures ?? 0) + 1;
     rec.restoreFailedAt = now;
     delete rec.restoredFrom;
     restored = undefined;
   }
   // Members being removed still hold their data until the StatefulSet lets them go: they count too.
-  const holding = ctx.members.filter((m) => (m.wanted || m.ordinal < ctx.observation.statefulSetReplicas) && (m.rec.sequence ?? 0) > 0);
+  const holding = ctx.members.filter((m) => (m.wanted || m.ordinal < ctx.observation.statefulSetReplicas) && holdsData(m.rec.sequence));
 
   // The automatic policy is only for data loss: every member empty while the mark says there was data.
-  if (restored === undefined && request.via === 'policy' && (holding.length > 0 || (ctx.highestSequence ?? 0) === 0)) return undefined;
+  if (restored === undefined && request.via === 'policy' && (holding.length > 0 || !holdsData(ctx.highestSequence))) return undefined;
 
   if (restored !== undefined) {
     if (restored.rec.sequence === undefined) {
@@ -80,7 +81,7 @@ export function restoreStep(ctx: Context): Step | undefined {
       type: 'change',
       change: { kind: 'seed', member: restored.name, sequence: restored.rec.sequence, override: false, restoredFrom: request.backup },
       reason: 'Seeding',
-      message: `seeding ${restored.name}, restored from backup ${request.backup} (sequence ${restored.rec.sequence})`,
+      message: `seeding ${restored.name}, restored from backup ${request.backup} (sequence ${formatSequence(restored.rec.sequence)})`,
     };
   }
 

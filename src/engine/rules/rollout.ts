@@ -2,6 +2,7 @@
 import { memberState, nameList, oneLine } from '../conditions.ts';
 import { isHealthy, type Context, type Member, type Step } from '../context.ts';
 import type { RolloutHalt, RolloutProgress } from '../types.ts';
+import { switchoverPossible, switchoverStop } from './switchover.ts';
 
 /**
  * Where the rolling update stands: which members are outdated, and whether a member failing on the new
@@ -85,6 +86,12 @@ export function rollingUpdate(ctx: Context): Step | undefined {
     outdated.filter((m) => m.rec.role === 'secondary').sort(byOrdinalDesc)[0] ??
     outdated.filter((m) => m.rec.role === 'primary').sort(byOrdinalDesc)[0];
   if (next === undefined) return undefined;
+  if (next.rec.role === 'primary' && switchoverPossible(ctx)) {
+    // The primary role moves to an updated secondary first: the primary's replacement is then a
+    // secondary's, and writes stop only for the switchover.
+    const heir = others.filter((m) => !m.outdated && m.rec.role === 'secondary').sort((a, b) => a.ordinal - b.ordinal)[0];
+    if (heir !== undefined) return switchoverStop(ctx, next, heir, 'rollout', `rolling update to revision ${rollout.revision} (${counts}): the primary role moves to ${heir.name}, which runs it`);
+  }
   const reason = `rolling update to revision ${rollout.revision} (${counts}): stopping it so that its pod is replaced`;
   return {
     type: 'change',

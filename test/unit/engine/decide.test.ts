@@ -11,11 +11,17 @@ import {
   name,
   observation,
   policy,
+  seq,
   stoppedCluster,
 } from './fixtures.ts';
 
+/** JSON for messages: sequences are bigints, which JSON.stringify refuses. */
+function json(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+}
+
 function seedOf(plan: Plan) {
-  assert.equal(plan.change?.kind, 'seed', `expected a seed, got ${JSON.stringify(plan.change)} / reads ${JSON.stringify(plan.reads)}`);
+  assert.equal(plan.change?.kind, 'seed', `expected a seed, got ${json(plan.change)} / reads ${json(plan.reads)}`);
   return plan.change;
 }
 
@@ -28,8 +34,8 @@ describe('bootstrap (seeding)', () => {
   it('seeds the member with the highest sequence', () => {
     const plan = decide(policy(), observation(stoppedCluster([3, 7, 5])));
     assert.deepEqual(plan.reads, []);
-    assert.deepEqual(plan.change, { kind: 'seed', member: name(1), sequence: 7, override: false });
-    assert.equal(plan.highestSequence, 7);
+    assert.deepEqual(plan.change, { kind: 'seed', member: name(1), sequence: seq(7), override: false });
+    assert.deepEqual(plan.highestSequence, seq(7));
     assert.equal(condition(plan, 'Progressing').status, 'True');
     assert.equal(condition(plan, 'Progressing').reason, 'Seeding');
     assert.equal(condition(plan, 'Available').status, 'False');
@@ -40,7 +46,7 @@ describe('bootstrap (seeding)', () => {
     assert.deepEqual(seedOf(decide(policy(), observation(stoppedCluster([7, 3, 7])))), {
       kind: 'seed',
       member: name(0),
-      sequence: 7,
+      sequence: seq(7),
       override: false,
     });
     assert.equal(seedOf(decide(policy(), observation(stoppedCluster([2, 7, 7])))).member, name(1));
@@ -50,7 +56,7 @@ describe('bootstrap (seeding)', () => {
     assert.deepEqual(seedOf(decide(policy(), observation(stoppedCluster([0, 0, 0])))), {
       kind: 'seed',
       member: name(0),
-      sequence: 0,
+      sequence: seq(0),
       override: false,
     });
   });
@@ -89,7 +95,7 @@ describe('bootstrap (seeding)', () => {
   });
 
   it('refuses to seed below the recorded high-water mark, and says why and how to override', () => {
-    const plan = decide(policy(), observation(stoppedCluster([5, 4, 5]), { highestSequence: 9 }));
+    const plan = decide(policy(), observation(stoppedCluster([5, 4, 5]), { highestSequence: seq(9) }));
     assertNothingDone(plan);
     const bootstrapped = condition(plan, 'Bootstrapped');
     assert.equal(bootstrapped.status, 'False');
@@ -100,13 +106,13 @@ describe('bootstrap (seeding)', () => {
     assert.match(bootstrapped.message, /lose data/);
     assert.match(bootstrapped.message, /rss\.clusterlabs\.org\/seed-override=rss-db-0/);
     assert.equal(condition(plan, 'Available').reason, 'BootstrapRefused');
-    assert.equal(plan.highestSequence, 9, 'the mark is never lowered');
+    assert.deepEqual(plan.highestSequence, seq(9), 'the mark is never lowered');
     assert.doesNotMatch(bootstrapped.message, /\n/);
   });
 
   it('seeds at exactly the high-water mark', () => {
-    const plan = decide(policy(), observation(stoppedCluster([5, 9, 5]), { highestSequence: 9 }));
-    assert.deepEqual(plan.change, { kind: 'seed', member: name(1), sequence: 9, override: false });
+    const plan = decide(policy(), observation(stoppedCluster([5, 9, 5]), { highestSequence: seq(9) }));
+    assert.deepEqual(plan.change, { kind: 'seed', member: name(1), sequence: seq(9), override: false });
   });
 
   it('counts the sequence of a member being removed in the high-water mark', () => {
@@ -115,7 +121,7 @@ describe('bootstrap (seeding)', () => {
     const plan = decide(policy({ replicas: 2, primaries: 2 }), observation(members));
     assertNothingDone(plan);
     assert.equal(condition(plan, 'Bootstrapped').reason, 'BootstrapRefused');
-    assert.equal(plan.highestSequence, 9);
+    assert.deepEqual(plan.highestSequence, seq(9));
     assert.equal(plan.statefulSetReplicas, 2, 'the stopped removed member no longer holds the shrink');
   });
 
@@ -145,7 +151,7 @@ describe('bootstrap (seeding)', () => {
     assert.equal(seedOf(decide(policy(), observation(both))).member, name(1));
     // The only candidate keeps being retried, however often it failed.
     const alone = [member(0, { sequence: 3 }), member(1, { sequence: 7, seedFailures: 5 }), member(2, { sequence: 6 })];
-    assert.deepEqual(seedOf(decide(policy(), observation(alone))), { kind: 'seed', member: name(1), sequence: 7, override: false });
+    assert.deepEqual(seedOf(decide(policy(), observation(alone))), { kind: 'seed', member: name(1), sequence: seq(7), override: false });
   });
 
   it('stops a failed seed before anything else', () => {
@@ -159,11 +165,33 @@ describe('bootstrap (seeding)', () => {
     assert.equal(plan.change?.member, name(1));
   });
 
-  it('stops running secondaries before seeding when no primary runs', () => {
+  it('with running secondaries and no primary: reads their sequences where they run and seeds the most advanced in place', () => {
+    const p = policy({ primaries: 1, hasSecondaryCommand: true });
     const members = [member(0, { sequence: 5 }), member(1, { role: 'secondary' }), member(2, { role: 'secondary' })];
-    const plan = decide(policy({ primaries: 1, hasSecondaryCommand: true }), observation(members));
+    const plan = decide(p, observation(members));
+    assert.equal(plan.change, undefined, 'the secondaries are not stopped');
+    assert.deepEqual(plan.reads, [
+      { kind: 'sequence', member: name(1) },
+      { kind: 'sequence', member: name(2) },
+    ]);
+    // Tied: a running secondary is preferred (promoted in place), then the lowest ordinal.
+    const tied = [member(0, { sequence: 5 }), member(1, { role: 'secondary', sequence: 5 }), member(2, { role: 'secondary', sequence: 5 })];
+    const inPlace = decide(p, observation(tied));
+    assert.deepEqual(inPlace.change, { kind: 'seed', member: name(1), sequence: seq(5), override: false });
+    assert.match(condition(inPlace, 'Progressing').message, /in place/);
+    const behind = [member(0, { sequence: 5 }), member(1, { role: 'secondary', sequence: 4 }), member(2, { role: 'secondary', sequence: 5 })];
+    assert.deepEqual(decide(p, observation(behind)).change, { kind: 'seed', member: name(2), sequence: seq(5), override: false });
+    // A stopped member ahead of them is still the seed.
+    const ahead = [member(0, { sequence: 6 }), member(1, { role: 'secondary', sequence: 5 }), member(2, { role: 'secondary', sequence: 5 })];
+    assert.deepEqual(decide(p, observation(ahead)).change, { kind: 'seed', member: name(0), sequence: seq(6), override: false });
+  });
+
+  it('stops running secondaries, highest ordinal first, only when a restore is asked for', () => {
+    const members = [member(0, { sequence: 0 }), member(1, { role: 'secondary' }), member(2, { role: 'secondary' })];
+    const plan = decide(policy({ primaries: 1, hasSecondaryCommand: true, restore: { backup: 'nightly-1', via: 'annotation' } }), observation(members));
     assert.equal(plan.change?.kind, 'stop');
     assert.equal(plan.change?.member, name(2));
+    assert.equal(condition(plan, 'Progressing').reason, 'StoppingSecondaries');
   });
 
   it('probes status before deciding: a member with an unknown role gets a status read and nothing changes', () => {
@@ -193,10 +221,10 @@ describe('seed override', () => {
 
   it('seeds the named pod even with unknown peers and below the high-water mark', () => {
     const members = [member(0, { sequence: 5 }), member(1, { sequence: null }), member(2, { sequence: 3 })];
-    const plan = decide(policy({ seedOverride: override }), observation(members, { highestSequence: 9 }));
+    const plan = decide(policy({ seedOverride: override }), observation(members, { highestSequence: seq(9) }));
     assert.deepEqual(plan.reads, []);
-    assert.deepEqual(plan.change, { kind: 'seed', member: override, sequence: 3, override: true });
-    assert.equal(plan.highestSequence, 9);
+    assert.deepEqual(plan.change, { kind: 'seed', member: override, sequence: seq(3), override: true });
+    assert.deepEqual(plan.highestSequence, seq(9));
   });
 
   it('seeds the named pod while other pods are Pending and its own sequence is unknown', () => {
@@ -212,7 +240,7 @@ describe('seed override', () => {
     assert.equal(plan.change?.kind, 'stop');
     assert.equal(plan.change?.member, override);
     const stopped = [member(0, { sequence: 5 }), member(1, { sequence: 5 }), member(2, { sequence: 2 })];
-    assert.deepEqual(decide(p, observation(stopped)).change, { kind: 'seed', member: override, sequence: 2, override: true });
+    assert.deepEqual(decide(p, observation(stopped)).change, { kind: 'seed', member: override, sequence: seq(2), override: true });
   });
 
   it('reads the named pod’s sequence first when it was never read', () => {
@@ -241,7 +269,7 @@ describe('seed override', () => {
   it('is ignored once a primary runs', () => {
     const members = [member(0, { role: 'primary' }), member(1, { sequence: 1 }), member(2, { sequence: 0 })];
     const plan = decide(policy({ seedOverride: override }), observation(members));
-    assert.deepEqual(plan.change, { kind: 'join', member: name(1), as: 'primary' });
+    assert.deepEqual(plan.change, { kind: 'join', member: name(1), as: 'primary', following: [name(0)] });
   });
 });
 
@@ -250,7 +278,7 @@ describe('joining', () => {
     const members = [member(0, { role: 'primary' }), member(1, { sequence: 4 }), member(2, { sequence: 4 })];
     const plan = decide(policy(), observation(members));
     assert.deepEqual(plan.reads, []);
-    assert.deepEqual(plan.change, { kind: 'join', member: name(1), as: 'primary' });
+    assert.deepEqual(plan.change, { kind: 'join', member: name(1), as: 'primary', following: [name(0)] });
     assert.equal(plan.phase, 'Recovering');
     assert.equal(condition(plan, 'Available').status, 'True');
     assert.equal(condition(plan, 'Bootstrapped').status, 'True');
@@ -259,15 +287,15 @@ describe('joining', () => {
   it('joins as secondary once primaries is reached (with a secondary command)', () => {
     const p = policy({ primaries: 2, hasSecondaryCommand: true });
     const first = [member(0, { role: 'primary' }), member(1, { sequence: 4 }), member(2, { sequence: 4 })];
-    assert.deepEqual(decide(p, observation(first)).change, { kind: 'join', member: name(1), as: 'primary' });
+    assert.deepEqual(decide(p, observation(first)).change, { kind: 'join', member: name(1), as: 'primary', following: [name(0)] });
     const second = [member(0, { role: 'primary' }), member(1, { role: 'primary' }), member(2, { sequence: 4 })];
-    assert.deepEqual(decide(p, observation(second)).change, { kind: 'join', member: name(2), as: 'secondary' });
+    assert.deepEqual(decide(p, observation(second)).change, { kind: 'join', member: name(2), as: 'secondary', following: [name(0), name(1)] });
   });
 
   it('joins as primary when no secondary command is configured', () => {
     const p = policy({ primaries: 1, hasSecondaryCommand: false });
     const members = [member(0, { role: 'primary' }), member(1, { sequence: 4 }), member(2, { sequence: 4 })];
-    assert.deepEqual(decide(p, observation(members)).change, { kind: 'join', member: name(1), as: 'primary' });
+    assert.deepEqual(decide(p, observation(members)).change, { kind: 'join', member: name(1), as: 'primary', following: [name(0)] });
   });
 
   it('reads the joiner’s sequence first, and does not block on an unknown one', () => {
@@ -276,12 +304,12 @@ describe('joining', () => {
     assert.equal(plan.change, undefined);
     assert.deepEqual(plan.reads, [{ kind: 'sequence', member: name(1) }]);
     const unknown = [member(0, { role: 'primary' }), member(1, { sequence: null }), member(2)];
-    assert.deepEqual(decide(policy(), observation(unknown)).change, { kind: 'join', member: name(1), as: 'primary' });
+    assert.deepEqual(decide(policy(), observation(unknown)).change, { kind: 'join', member: name(1), as: 'primary', following: [name(0)] });
   });
 
   it('is not held up by a pod that is not Running', () => {
     const members = [member(0, { role: 'primary' }), member(1, { phase: 'Pending' }), member(2, { sequence: 1 })];
-    assert.deepEqual(decide(policy(), observation(members)).change, { kind: 'join', member: name(2), as: 'primary' });
+    assert.deepEqual(decide(policy(), observation(members)).change, { kind: 'join', member: name(2), as: 'primary', following: [name(0)] });
   });
 
   it('demotes the highest-ordinal primary when too many run', () => {
@@ -410,16 +438,16 @@ describe('records', () => {
 
   it('plan.highestSequence is the maximum of the mark and every known sequence read while no primary runs', () => {
     const down = [member(0, { sequence: 3 }), member(1, { sequence: 12 }), member(2, { sequence: null })];
-    assert.equal(decide(policy(), observation(down, { highestSequence: 10 })).highestSequence, 12);
-    assert.equal(decide(policy(), observation(down, { highestSequence: 20 })).highestSequence, 20);
+    assert.deepEqual(decide(policy(), observation(down, { highestSequence: seq(10) })).highestSequence, seq(12));
+    assert.deepEqual(decide(policy(), observation(down, { highestSequence: seq(20) })).highestSequence, seq(20));
     assert.equal(decide(policy(), observation([member(0, { role: 'primary' })], { statefulSetReplicas: 1 })).highestSequence, undefined);
   });
 
   it('while a primary runs, a joiner’s sequence does not raise the mark; a removed member’s does', () => {
     const members = [member(0, { role: 'primary' }), member(1, { sequence: 40 }), member(2, { role: 'primary' })];
-    assert.equal(decide(policy(), observation(members, { highestSequence: 26 })).highestSequence, 26);
+    assert.deepEqual(decide(policy(), observation(members, { highestSequence: seq(26) })).highestSequence, seq(26));
     const removed = [member(0, { role: 'primary' }), member(1, { role: 'primary' }), member(2, { sequence: 30 })];
-    assert.equal(decide(policy({ replicas: 2 }), observation(removed, { highestSequence: 26 })).highestSequence, 30);
+    assert.deepEqual(decide(policy({ replicas: 2 }), observation(removed, { highestSequence: seq(26) })).highestSequence, seq(30));
   });
 
   it('reads one running primary’s sequence every sequenceInterval, with the status probes', () => {
@@ -458,7 +486,7 @@ describe('scaling', () => {
     const done = decide(p, observation([...all.slice(0, 3), member(3, { sequence: 8 }), member(4, { sequence: 8 })]));
     assertNothingDone(done);
     assert.equal(done.statefulSetReplicas, 3);
-    assert.equal(done.highestSequence, 8);
+    assert.deepEqual(done.highestSequence, seq(8));
   });
 
   it('scale down: a removed pod that is not Running holds the shrink until its sequence is known, unless it is beyond the StatefulSet already', () => {
@@ -528,7 +556,7 @@ describe('scaling', () => {
 
   it('scale back up from 0 recovers as lights-out does', () => {
     const members = [0, 1, 2].map((o) => member(o, { phase: 'Missing' }));
-    const plan = decide(policy(), observation(members, { statefulSetReplicas: 0, highestSequence: 4 }));
+    const plan = decide(policy(), observation(members, { statefulSetReplicas: 0, highestSequence: seq(4) }));
     assert.equal(plan.statefulSetReplicas, 3);
     assert.equal(plan.change, undefined);
     assert.equal(plan.phase, 'Bootstrapping');

@@ -9,6 +9,7 @@ import type {
   PodPhase,
   Role,
 } from '../../../src/engine/types.ts';
+import { parseSequence, sequenceOf, type Sequence } from '../../../src/engine/sequence.ts';
 
 export const NOW = 1_700_000_000_000;
 export const INTERVAL = 30_000;
@@ -32,11 +33,28 @@ export function policy(over: Partial<ClusterPolicy> = {}): ClusterPolicy {
   };
 }
 
+/** A sequence as tests write it: 5, 5n, or "h:5". */
+export type SequenceLike = number | bigint | string | Sequence;
+
+/** The engine's Sequence for a test's shorthand (null stays null: read, unknown). */
+export function seq(value: SequenceLike): Sequence;
+export function seq(value: SequenceLike | null): Sequence | null;
+export function seq(value: SequenceLike | null): Sequence | null {
+  if (value === null) return null;
+  if (typeof value === 'object') return value;
+  if (typeof value === 'string') {
+    const parsed = parseSequence(value);
+    if (parsed === null) throw new Error(`not a sequence: ${value}`);
+    return parsed;
+  }
+  return sequenceOf(value);
+}
+
 export interface MemberOpts {
   phase?: PodPhase;
   role?: Role;
-  /** Omitted = not read yet; `null` = read, unknown. */
-  sequence?: number | null;
+  /** Omitted = not read yet; `null` = read, unknown; a number, bigint or `<history>:<number>` text. */
+  sequence?: SequenceLike | null;
   sequenceAt?: number;
   /** Defaults to NOW (status fresh). Pass `null` to leave it absent. */
   lastStatusAt?: number | null;
@@ -62,7 +80,7 @@ export function member(ordinal: number, opts: MemberOpts = {}): MemberObservatio
   const recordUid = opts.recordUid ?? uid;
   if (recordUid !== undefined) record.podUid = recordUid;
   if (opts.sequence !== undefined) {
-    record.sequence = opts.sequence;
+    record.sequence = seq(opts.sequence);
     record.sequenceAt = opts.sequenceAt ?? NOW;
   }
   if (opts.lastStatusAt !== null) record.lastStatusAt = opts.lastStatusAt ?? NOW;
@@ -81,7 +99,7 @@ export function observation(
 }
 
 /** n stopped Running members, sequences as given (undefined entries = not read). */
-export function stoppedCluster(sequences: Array<number | null | undefined>): MemberObservation[] {
+export function stoppedCluster(sequences: Array<SequenceLike | null | undefined>): MemberObservation[] {
   return sequences.map((sequence, i) => member(i, sequence === undefined ? {} : { sequence }));
 }
 

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 
 import { decide } from '../../../src/engine/decide.ts';
 import type { ClusterPolicy, MemberObservation, MemberRecord, Observation, Plan, PodPhase, Role } from '../../../src/engine/types.ts';
-import { INTERVAL, NOW, name } from './fixtures.ts';
+import { INTERVAL, NOW, name, seq } from './fixtures.ts';
 
 const NUM_RUNS = 400;
 
@@ -88,7 +88,7 @@ function toMember(ordinal: number, d: MemberDraft): MemberObservation {
   const recordUid = d.newPod ? `old-${ordinal}` : uid;
   if (recordUid !== undefined) record.podUid = recordUid;
   if (d.sequence !== undefined) {
-    record.sequence = d.sequence;
+    record.sequence = seq(d.sequence);
     record.sequenceAt = NOW - d.sequenceAge;
   }
   if (d.statusAge !== undefined) record.lastStatusAt = NOW - d.statusAge;
@@ -147,7 +147,7 @@ function scenarioArb(mode: Mode): fc.Arbitrary<Scenario> {
           members: drafts.map((d, i) => toMember(i, d)),
           statefulSetReplicas: p.statefulSetReplicas,
         };
-        if (p.highestSequence !== undefined) observation.highestSequence = p.highestSequence;
+        if (p.highestSequence !== undefined) observation.highestSequence = seq(p.highestSequence);
         if (p.updateRevision !== undefined) observation.updateRevision = p.updateRevision;
         return { policy, observation };
       }),
@@ -218,7 +218,7 @@ describe('decide properties', () => {
     });
   });
 
-  it('(2) without override, the seed holds the highest sequence of all members, all Running and known, at or above the mark', () => {
+  it('(2) without override, the seed holds the highest sequence of all members, all Running (stopped or secondary) and known, at or above the mark', () => {
     check((s, plan) => {
       if (plan.change?.kind !== 'seed') return;
       const seed = plan.change;
@@ -231,24 +231,29 @@ describe('decide properties', () => {
         return;
       }
       assert.equal(wanted.length, s.policy.replicas, 'every member that should exist is observed');
-      assert.equal(typeof seed.sequence, 'number');
+      assert.ok(seed.sequence !== null, 'a plain seed has a known sequence');
+      assert.equal(typeof seed.sequence.value, 'bigint');
       const sequences = wanted.map((m) => {
         assert.equal(m.pod.phase, 'Running', `${m.name} is Running`);
         const rec = recordOf(plan, m.name);
-        assert.equal(rec.role, 'stopped', `${m.name} is stopped`);
-        assert.equal(typeof rec.sequence, 'number', `${m.name} has a known sequence`);
-        return rec.sequence as number;
+        // No restore is asked for here: running secondaries keep running and are sequenced where they run.
+        assert.ok(rec.role === 'stopped' || rec.role === 'secondary', `${m.name} is stopped or runs as a secondary (${rec.role})`);
+        assert.ok(rec.sequence !== null && rec.sequence !== undefined, `${m.name} has a known sequence`);
+        return rec.sequence.value;
       });
-      const max = Math.max(...sequences);
-      assert.equal(seed.sequence, max);
-      assert.equal(recordOf(plan, seed.member).sequence, max);
+      const max = sequences.reduce((a, b) => (b > a ? b : a));
+      assert.equal(seed.sequence.value, max);
+      assert.deepEqual(recordOf(plan, seed.member).sequence, seed.sequence);
       const seeded = podOf(s, seed.member);
       assert.ok(seeded && seeded.ordinal < s.policy.replicas);
-      if (s.observation.highestSequence !== undefined) assert.ok(max >= s.observation.highestSequence);
-      // Tie-break: fewest seed failures, then lowest ordinal, among the tied members only.
-      const tied = wanted.filter((m) => recordOf(plan, m.name).sequence === max && !s.policy.fenced.includes(m.name));
-      const fewest = Math.min(...tied.map((m) => recordOf(plan, m.name).seedFailures));
-      const expected = tied.find((m) => recordOf(plan, m.name).seedFailures === fewest);
+      if (s.observation.highestSequence !== undefined) assert.ok(max >= s.observation.highestSequence.value);
+      // Tie-break among the tied unfenced members only: a running secondary (promoted in place) first, then
+      // fewest seed failures, then lowest ordinal.
+      const tied = wanted.filter((m) => recordOf(plan, m.name).sequence?.value === max && !s.policy.fenced.includes(m.name));
+      const inPlace = tied.filter((m) => recordOf(plan, m.name).role === 'secondary');
+      const preferred = inPlace.length > 0 ? inPlace : tied;
+      const fewest = Math.min(...preferred.map((m) => recordOf(plan, m.name).seedFailures));
+      const expected = preferred.find((m) => recordOf(plan, m.name).seedFailures === fewest);
       assert.equal(seed.member, expected?.name);
     });
   });
@@ -265,13 +270,13 @@ describe('decide properties', () => {
   it('(4) plan.highestSequence is never below the recorded mark, nor below any sequence read while no primary runs or from a removed member', () => {
     check((s, plan) => {
       if (s.observation.highestSequence !== undefined) {
-        assert.ok(plan.highestSequence !== undefined && plan.highestSequence >= s.observation.highestSequence);
+        assert.ok(plan.highestSequence !== undefined && plan.highestSequence.value >= s.observation.highestSequence.value);
       }
       const primaryRuns = runningPrimaries(s, plan).length > 0;
       for (const rec of plan.records) {
         const m = podOf(s, rec.name);
         const counts = !primaryRuns || (m !== undefined && m.ordinal >= s.policy.replicas);
-        if (counts && typeof rec.sequence === 'number') assert.ok(plan.highestSequence !== undefined && plan.highestSequence >= rec.sequence);
+        if (counts && rec.sequence !== null && rec.sequence !== undefined) assert.ok(plan.highestSequence !== undefined && plan.highestSequence.value >= rec.sequence.value);
       }
     });
   });
@@ -320,6 +325,9 @@ describe('decide properties', () => {
         assert.equal(rec.role, 'stopped');
         assert.notEqual(rec.sequence, undefined, 'sequence read before joining');
         assert.ok(runningPrimaries(s, plan).length > 0);
+        // It is started to follow the running primaries that should exist.
+        const primaries = runningPrimaries(s, plan).filter((p) => (podOf(s, p)?.ordinal ?? Infinity) < s.policy.replicas);
+        assert.deepEqual([...change.following].sort(), primaries.sort());
         // Lowest ordinal first.
         const earlier = s.observation.members.filter(
           (o) =>
@@ -353,7 +361,7 @@ describe('decide properties', () => {
     check((s, plan) => {
       const change = plan.change;
       if (change === undefined || !s.policy.fenced.includes(change.member)) return;
-      assert.equal(change.kind, 'stop', JSON.stringify(change));
+      assert.equal(change.kind, 'stop', JSON.stringify(change, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
       assert.equal(change.kind === 'stop' && change.cause, 'fence');
       assert.ok(!plan.reads.some((r) => r.kind === 'status' && r.member === change.member));
     });

@@ -7,7 +7,7 @@ import { decide } from '../../../src/engine/decide.ts';
 import { recordChange } from '../../../src/engine/outcomes.ts';
 import { restoreBackoffMs } from '../../../src/engine/rules/restore.ts';
 import type { ClusterPolicy, MemberObservation, RestoreRequest } from '../../../src/engine/types.ts';
-import { NOW, condition, exit, member, name, observation, ok, policy, stoppedCluster } from './fixtures.ts';
+import { NOW, condition, exit, member, name, observation, ok, policy, seq, stoppedCluster } from './fixtures.ts';
 
 const restore = (over: Partial<RestoreRequest> = {}): ClusterPolicy['restore'] => ({ backup: 'nightly-1', via: 'bootstrap', ...over });
 
@@ -41,7 +41,7 @@ describe('restore from a backup', () => {
 
   it('a spec.bootstrap restore is history once the cluster was bootstrapped', () => {
     const plan = decide(policy({ restore: restore() }), observation(stoppedCluster([0, 0, 0]), { bootstrapped: true }));
-    assert.deepEqual(plan.change, { kind: 'seed', member: name(0), sequence: 0, override: false });
+    assert.deepEqual(plan.change, { kind: 'seed', member: name(0), sequence: seq(0), override: false });
     assert.equal(plan.restore, undefined);
   });
 
@@ -58,16 +58,16 @@ describe('restore from a backup', () => {
     restored[0].record = recordChange(restored[0].record, { kind: 'restore', member: name(0), backup: 'nightly-1' }, ok(), policy(), NOW);
     let plan = decide(policy({ restore: restore() }), observation(restored));
     assert.deepEqual(plan.reads, [{ kind: 'sequence', member: name(0) }]);
-    restored[0].record = { ...restored[0].record, sequence: 41, sequenceAt: NOW };
+    restored[0].record = { ...restored[0].record, sequence: seq(41), sequenceAt: NOW };
     plan = decide(policy({ restore: restore() }), observation(restored));
-    assert.deepEqual(plan.change, { kind: 'seed', member: name(0), sequence: 41, override: false, restoredFrom: 'nightly-1' });
+    assert.deepEqual(plan.change, { kind: 'seed', member: name(0), sequence: seq(41), override: false, restoredFrom: 'nightly-1' });
     assert.equal(plan.restore?.phase, 'Restored');
   });
 
   it('a restore reported as a success whose data is not there is a failed restore: no seed, retried later', () => {
     const members = stoppedCluster([0, 0, 0]);
-    members[0]!.record = { ...members[0]!.record, restoredFrom: 'nightly-1', sequence: 0, sequenceAt: NOW };
-    const plan = decide(policy({ restore: restore({ sequence: 42 }) }), observation(members));
+    members[0]!.record = { ...members[0]!.record, restoredFrom: 'nightly-1', sequence: seq(0), sequenceAt: NOW };
+    const plan = decide(policy({ restore: restore({ sequence: seq(42) }) }), observation(members));
     assert.equal(plan.change, undefined, 'the empty member is not seeded');
     assert.equal(condition(plan, 'Available').reason, 'RestoreFailed');
     const rec = plan.records.find((r) => r.name === name(0))!;
@@ -76,23 +76,23 @@ describe('restore from a backup', () => {
     assert.match(rec.lastError ?? '', /below the backup's 42: the restore did not take/);
     assert.equal(members[0]!.record.restoredFrom, 'nightly-1', 'the observation itself is not changed');
     // At the backup's sequence or above (Galera's position moves on during the backup): seeded.
-    members[0]!.record = { ...members[0]!.record, sequence: 45 };
-    assert.deepEqual(decide(policy({ restore: restore({ sequence: 42 }) }), observation(members)).change, { kind: 'seed', member: name(0), sequence: 45, override: false, restoredFrom: 'nightly-1' });
+    members[0]!.record = { ...members[0]!.record, sequence: seq(45) };
+    assert.deepEqual(decide(policy({ restore: restore({ sequence: seq(42) }) }), observation(members)).change, { kind: 'seed', member: name(0), sequence: seq(45), override: false, restoredFrom: 'nightly-1' });
   });
 
   it('the lights-out guard refusal names the restore when every volume is empty', () => {
-    const plan = decide(policy(), observation(stoppedCluster([0, 0, 0]), { highestSequence: 37 }));
+    const plan = decide(policy(), observation(stoppedCluster([0, 0, 0]), { highestSequence: seq(37) }));
     assert.equal(condition(plan, 'Available').reason, 'BootstrapRefused');
     assert.match(condition(plan, 'Available').message, /kubectl rss restore/);
   });
 
   it('the annotation restores below the mark (a person asked), the policy only on total data loss', () => {
-    const annotated = decide(policy({ restore: restore({ via: 'annotation' }) }), observation(stoppedCluster([0, 0, 0]), { highestSequence: 37 }));
+    const annotated = decide(policy({ restore: restore({ via: 'annotation' }) }), observation(stoppedCluster([0, 0, 0]), { highestSequence: seq(37) }));
     assert.equal(annotated.change?.kind, 'restore');
-    const lost = decide(policy({ restore: restore({ via: 'policy' }) }), observation(stoppedCluster([0, 0, 0]), { highestSequence: 37 }));
+    const lost = decide(policy({ restore: restore({ via: 'policy' }) }), observation(stoppedCluster([0, 0, 0]), { highestSequence: seq(37) }));
     assert.equal(lost.change?.kind, 'restore');
     // Some data left: the policy does not restore over it; the usual guard decides.
-    const partial = decide(policy({ restore: restore({ via: 'policy' }) }), observation(stoppedCluster([0, 30, 0]), { highestSequence: 37 }));
+    const partial = decide(policy({ restore: restore({ via: 'policy' }) }), observation(stoppedCluster([0, 30, 0]), { highestSequence: seq(37) }));
     assert.equal(partial.change, undefined);
     assert.equal(condition(partial, 'Available').reason, 'BootstrapRefused');
     // A new empty cluster (no mark): the policy is not a bootstrap source.
@@ -112,7 +112,7 @@ describe('restore from a backup', () => {
     const failed = recordChange(members[0]!.record, { kind: 'restore', member: name(0), backup: 'nightly-1' }, exit(2, 'tar: Unexpected EOF'), policy(), NOW);
     assert.equal(failed.restoredFrom, undefined);
     assert.equal(failed.sequence, undefined, 'the member is read again: it must still be empty');
-    members[0]!.record = { ...failed, sequence: 0, sequenceAt: NOW };
+    members[0]!.record = { ...failed, sequence: seq(0), sequenceAt: NOW };
     const waiting = decide(policy({ restore: restore() }), observation(members));
     assert.equal(waiting.change, undefined);
     assert.equal(condition(waiting, 'Available').reason, 'RestoreFailed');
@@ -134,18 +134,18 @@ describe('restore from a backup', () => {
             if (s.failures > 0) m.record.restoreFailures = s.failures;
             return m;
           });
-          const plan = decide(policy({ replicas: specs.length, restore: restore({ via }) }), observation(members, mark === undefined ? {} : { highestSequence: mark }));
+          const plan = decide(policy({ replicas: specs.length, restore: restore({ via }) }), observation(members, mark === undefined ? {} : { highestSequence: seq(mark) }));
           const change = plan.change;
           if (change?.kind === 'restore') {
             // Only into empty members, and only when all are known empty.
-            assert.ok(members.every((m) => m.record.sequence === 0 || m.record.restoredFrom !== undefined));
+            assert.ok(members.every((m) => m.record.sequence?.value === 0n || m.record.restoredFrom !== undefined));
           }
           if (change?.kind === 'seed' && change.restoredFrom !== undefined) {
             assert.equal(members.find((m) => m.name === change.member)?.record.restoredFrom, 'nightly-1');
-            assert.equal(typeof change.sequence, 'number');
+            assert.equal(typeof change.sequence?.value, 'bigint');
           }
           if (change?.kind === 'seed' && change.restoredFrom === undefined && mark !== undefined) {
-            assert.ok((change.sequence ?? -1) >= mark, 'no seed below the mark without a restore or an override');
+            assert.ok(change.sequence !== null && change.sequence.value >= BigInt(mark), 'no seed below the mark without a restore or an override');
           }
         },
       ),

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-import { decide } from '../../../src/engine/index.ts';
+import { decide, describeSequence, formatSequence } from '../../../src/engine/index.ts';
+import { seq, type SequenceLike } from './fixtures.ts';
 import type {
   ChangeAction,
   ClusterPolicy,
@@ -39,7 +40,7 @@ const POLICY_DEFAULTS: ClusterPolicy = {
 };
 const DEFAULT_NOW = 1_000_000;
 
-const POLICY_KEYS = new Set([...Object.keys(POLICY_DEFAULTS), 'pausedBy', 'seedOverride', 'restart', 'restore']);
+const POLICY_KEYS = new Set([...Object.keys(POLICY_DEFAULTS), 'pausedBy', 'seedOverride', 'restart', 'restore', 'switchover']);
 const OBSERVATION_KEYS = new Set([
   'now',
   'members',
@@ -50,6 +51,7 @@ const OBSERVATION_KEYS = new Set([
   'rolloutUnderWay',
   'runningSequenceAt',
   'bootstrapped',
+  'switchover',
 ]);
 const MEMBER_KEYS = new Set(['name', 'ordinal', 'pod', 'record']);
 const POD_KEYS = new Set(['phase', 'uid', 'revision']);
@@ -67,6 +69,8 @@ const RECORD_KEYS = new Set([
   'restoreFailures',
   'restoreFailedAt',
   'restoredFrom',
+  'degraded',
+  'following',
 ]);
 const EXPECT_KEYS = new Set([
   'reads',
@@ -87,7 +91,8 @@ interface Expectation {
   reads: string[];
   change: string;
   phase?: string;
-  highestSequence?: number | null;
+  /** The mark as the application would print it (a number, or "<history>:<number>"); null = none. */
+  highestSequence?: number | string | null;
   statefulSetReplicas?: number;
   conditions?: Record<string, string>;
   rollout?: string | null;
@@ -144,6 +149,7 @@ function buildMember(where: string, raw: unknown, now: number): MemberObservatio
   if (!('podUid' in rawRecord) && pod.uid !== undefined) record.podUid = pod.uid;
   if (!('lastStatusAt' in rawRecord) && phase === 'Running') record.lastStatusAt = now;
   if ('sequence' in rawRecord && !('sequenceAt' in rawRecord)) record.sequenceAt = now;
+  if ('sequence' in rawRecord) record.sequence = rawRecord.sequence === null ? null : seq(rawRecord.sequence as SequenceLike);
   // `null` in the file means "absent" for the optional fields (sequence keeps null: read, unknown).
   for (const key of Object.keys(record)) {
     if (record[key] === null && key !== 'sequence') delete record[key];
@@ -180,6 +186,8 @@ function loadScenario(path: string): Scenario {
     now,
     members,
   } as Observation;
+  if (rawObservation.highestSequence !== undefined) observation.highestSequence = seq(rawObservation.highestSequence as SequenceLike);
+  if (policy.restore?.sequence !== undefined) policy.restore = { ...policy.restore, sequence: seq(policy.restore.sequence as unknown as SequenceLike) };
 
   const rawExpect = raw.expect;
   if (!isObject(rawExpect)) throw new Error(`${file}: expect is required`);
@@ -210,7 +218,7 @@ function renderChange(change: ChangeAction | undefined): string {
   switch (change.kind) {
     case 'seed':
       return (
-        `seed ${change.member} at ${change.sequence ?? 'unknown'}` +
+        `seed ${change.member} at ${describeSequence(change.sequence)}` +
         (change.override ? ' by override' : '') +
         (change.restoredFrom !== undefined ? ` from ${change.restoredFrom}` : '')
       );
@@ -267,7 +275,7 @@ function renderPlan(plan: Plan): string {
     `reads: [${plan.reads.map(renderRead).join(', ')}]`,
     `change: ${renderChange(plan.change)}`,
     `phase: ${plan.phase}`,
-    `highestSequence: ${plan.highestSequence ?? 'null'}`,
+    `highestSequence: ${plan.highestSequence === undefined ? 'null' : formatSequence(plan.highestSequence)}`,
     `statefulSetReplicas: ${plan.statefulSetReplicas}`,
     `conditions: {${plan.conditions.map((c) => `${c.type}: ${c.status}/${c.reason}`).join(', ')}}`,
   ];
@@ -288,8 +296,9 @@ function mismatches(expect: Expectation, plan: Plan): string[] {
   if (show(sorted(expect.reads)) !== show(sorted(gotReads))) out.push(`reads: expected ${show(expect.reads)}, got ${show(gotReads)}`);
   if (!changeMatches(expect.change, plan.change)) out.push(`change: expected "${expect.change}", got "${renderChange(plan.change)}"`);
   if (expect.phase !== undefined && expect.phase !== plan.phase) out.push(`phase: expected ${expect.phase}, got ${plan.phase}`);
-  if (expect.highestSequence !== undefined && expect.highestSequence !== (plan.highestSequence ?? null)) {
-    out.push(`highestSequence: expected ${expect.highestSequence}, got ${plan.highestSequence ?? 'null'}`);
+  const mark = plan.highestSequence === undefined ? null : formatSequence(plan.highestSequence);
+  if (expect.highestSequence !== undefined && (expect.highestSequence === null ? null : String(expect.highestSequence)) !== mark) {
+    out.push(`highestSequence: expected ${expect.highestSequence}, got ${mark ?? 'null'}`);
   }
   if (expect.statefulSetReplicas !== undefined && expect.statefulSetReplicas !== plan.statefulSetReplicas) {
     out.push(`statefulSetReplicas: expected ${expect.statefulSetReplicas}, got ${plan.statefulSetReplicas}`);

@@ -1,6 +1,7 @@
 // A fake cluster for engine tests: each member's application is a small state machine answering the six
 // commands; the loop plays the executor (run reads or the change, fold the outcomes into the engine's state
 // with the engine's functions, decide again).
+import { sequenceOf } from '../../../src/engine/sequence.ts';
 import { decide } from '../../../src/engine/decide.ts';
 import { afterOccurrence, afterPlan, type ClusterState } from '../../../src/engine/state.ts';
 import type {
@@ -145,7 +146,7 @@ export function observe(sim: Simulation): Observation {
     return { name: name(i), ordinal: i, pod, record };
   });
   const obs: Observation = { now: sim.now, members, statefulSetReplicas: sim.statefulSetReplicas };
-  if (sim.highestSequence !== undefined) obs.highestSequence = sim.highestSequence;
+  if (sim.highestSequence !== undefined) obs.highestSequence = sequenceOf(sim.highestSequence);
   if (sim.updateRevision !== undefined) obs.updateRevision = sim.updateRevision;
   if (sim.rolloutHalt !== undefined) obs.rolloutHalt = sim.rolloutHalt;
   if (sim.rolloutUnderWay !== undefined) obs.rolloutUnderWay = sim.rolloutUnderWay;
@@ -154,7 +155,7 @@ export function observe(sim: Simulation): Observation {
 
 function stateOf(sim: Simulation): ClusterState {
   const state: ClusterState = { records: new Map(sim.records.map((r) => [r.name, r])), done: {} };
-  if (sim.highestSequence !== undefined) state.highestSequence = sim.highestSequence;
+  if (sim.highestSequence !== undefined) state.highestSequence = sequenceOf(sim.highestSequence);
   if (sim.rolloutHalt !== undefined) state.rolloutHalt = sim.rolloutHalt;
   if (sim.rolloutUnderWay !== undefined) state.rolloutUnderWay = sim.rolloutUnderWay;
   return state;
@@ -162,7 +163,7 @@ function stateOf(sim: Simulation): ClusterState {
 
 function keep(sim: Simulation, state: ClusterState): void {
   sim.records = sim.members.map((_, i) => state.records.get(name(i)) ?? { name: name(i), role: 'unknown', failures: 0, seedFailures: 0 });
-  if (state.highestSequence !== undefined) sim.highestSequence = state.highestSequence;
+  if (state.highestSequence !== undefined) sim.highestSequence = Number(state.highestSequence.value);
   if (state.rolloutHalt !== undefined) sim.rolloutHalt = state.rolloutHalt;
   else delete sim.rolloutHalt;
   if (state.rolloutUnderWay !== undefined) sim.rolloutUnderWay = state.rolloutUnderWay;
