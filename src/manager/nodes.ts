@@ -37,10 +37,9 @@ export class NodeWatch {
     try {
       await this.core.listNode({ limit: 1 });
     } catch (error) {
-      const code = statusCode(error);
-      this.log.info({ err: describeError(error) }, code === 403
-        ? 'cannot read nodes (optional ClusterRole rss-operator-nodes not granted): cordoned nodes are not shown in status'
-        : 'cannot read nodes: cordoned nodes are not shown in status');
+      // Expected where the RBAC does not grant it: said once, plainly, not logged as a refusal.
+      if (statusCode(error) === 403) this.log.info('not allowed to list nodes (optional: list and watch on nodes): cordoned nodes are not shown in status');
+      else this.log.warn({ err: describeError(error) }, 'cannot read nodes: cordoned nodes are not shown in status');
       return;
     }
     const informer = makeInformer<V1Node>(this.kc, '/api/v1/nodes', () => this.core.listNode());
