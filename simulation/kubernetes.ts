@@ -4,7 +4,7 @@
 // being deleted, removed beyond the wanted size), exec into running pods, and the writes the reconciler
 // makes — any of which can be made to fail.
 import { createHash } from 'node:crypto';
-import type { V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Pod, V1PodCondition, V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { LABEL_REVISION, ordinalOf, podName } from '../src/api/names.ts';
 import type { ReplicatedStatefulSet, ReplicatedStatefulSetStatus } from '../src/api/types.ts';
 import type { Backup } from '../src/api/backup-types.ts';
@@ -76,6 +76,7 @@ export class SimKubernetes implements ClusterWriter {
   rss: ReplicatedStatefulSet;
   sts: V1StatefulSet | undefined;
   service: V1Service | undefined;
+  disruptionBudget: V1PodDisruptionBudget | undefined;
   readonly pods = new Map<string, V1Pod>();
   // The informers' view.
   private cached: { rss?: ReplicatedStatefulSet; sts?: V1StatefulSet; service?: V1Service; pods: Map<string, V1Pod> } = { pods: new Map() };
@@ -248,6 +249,9 @@ export class SimKubernetes implements ClusterWriter {
       pods: () => [...this.cached.pods.values()],
       statefulSet: () => this.cached.sts,
       service: () => this.cached.service,
+      // No drains here: the budget is applied and read back as it was written; no node is ever cordoned.
+      disruptionBudget: () => this.disruptionBudget,
+      nodeUnschedulable: () => undefined,
       backups: (): Backup[] => [],
     };
   }
@@ -267,6 +271,23 @@ export class SimKubernetes implements ClusterWriter {
     next.status = before?.status ?? { replicas: 0 };
     this.sts = next;
     this.bump('sts', next.metadata!.name!, next);
+  }
+
+  async applyPodDisruptionBudget(_namespace: string, body: V1PodDisruptionBudget): Promise<void> {
+    this.disruptionBudget = clone(body);
+  }
+
+  async deletePodDisruptionBudget(): Promise<void> {
+    this.disruptionBudget = undefined;
+  }
+
+  /** The member-ready condition: kept on the pod; nothing in the simulation reads it. */
+  async setPodCondition(_namespace: string, name: string, condition: V1PodCondition): Promise<void> {
+    const pod = this.pods.get(name);
+    if (!pod) return;
+    const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== condition.type);
+    pod.status = { ...pod.status, conditions: [...conditions, condition] };
+    this.bump('pod', name, pod);
   }
 
   async deletePod(_namespace: string, name: string): Promise<void> {

@@ -84,6 +84,18 @@ export function statefulSetName(n: string): string {
   return `rss-${n}`;
 }
 
+/** PodDisruptionBudget of the members: named as the StatefulSet it guards. */
+export function disruptionBudgetName(n: string): string {
+  return statefulSetName(n);
+}
+
+/**
+ * Pod readiness gate (and the pod condition the operator sets): True while the member runs the application
+ * (primary or secondary). Ready follows it, so the PodDisruptionBudget counts a member as healthy only once
+ * it has rejoined, not as soon as its container runs.
+ */
+export const READINESS_GATE_MEMBER = 'rss.clusterlabs.org/member-ready';
+
 /** Headless Service giving each member the DNS name `<pod>.<n>-svc`. */
 export function serviceName(n: string): string {
   return `${n}-svc`;

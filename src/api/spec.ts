@@ -10,12 +10,14 @@ import { ANNOTATION_PAUSED, ANNOTATION_RESTORE, nameProblem } from './names.ts';
 import type { ReplicatedStatefulSet } from './types.ts';
 import { readAnnotations } from './spec-annotations.ts';
 import { resolveCommands, type ResolvedCommands } from './spec-commands.ts';
+import { resolveDisruptionBudget, type ResolvedDisruptionBudget } from './spec-disruption.ts';
 import { resolvePod, type ResolvedPod } from './spec-pod.ts';
 import { absent, bool, Collector, duration, isObject, isZeroDuration, wholeNumber } from './spec-values.ts';
 
 // Defined with the code that uses them, and part of this module's API as well.
 export { DEFAULT_TIMEOUT_MS, type ResolvedCommand, type ResolvedCommands } from './spec-commands.ts';
 export type { ResolvedPod } from './spec-pod.ts';
+export type { IntOrPercent, ResolvedDisruptionBudget } from './spec-disruption.ts';
 export { MAX_WAIT_MS } from './spec-values.ts';
 
 export interface SpecProblem {
@@ -40,6 +42,8 @@ export interface ResolvedSpec {
   bootstrap?: ResolvedBootstrapSource;
   /** The restore annotation: a Backup name, or "latest". */
   restoreAnnotation?: string;
+  /** spec.podDisruptionBudget: the members' PodDisruptionBudget (maxUnavailable 1 by default). */
+  disruptionBudget: ResolvedDisruptionBudget;
 }
 
 export const DEFAULT_REPLICAS = 3;
@@ -161,6 +165,9 @@ function resolve(obj: unknown, limits: SpecLimits): SpecResult {
     restoreAnnotation = undefined;
   }
 
+  // the members' PodDisruptionBudget
+  const disruptionBudget = resolveDisruptionBudget(c, spec['podDisruptionBudget'], replicas);
+
   // service ports
   let servicePorts: V1ServicePort[] | undefined;
   const service = spec['service'];
@@ -185,7 +192,7 @@ function resolve(obj: unknown, limits: SpecLimits): SpecResult {
     if (c.problems.length === 0) c.problem('spec', 'could not be read'); // unreachable: every undefined above recorded a problem
     return { ok: false, problems: c.problems };
   }
-  if (statusIntervalMs === undefined || failureThreshold === undefined || paused === undefined || sequenceIntervalMs === undefined) {
+  if (statusIntervalMs === undefined || failureThreshold === undefined || paused === undefined || sequenceIntervalMs === undefined || disruptionBudget === undefined) {
     return { ok: false, problems: c.problems };
   }
 
@@ -206,7 +213,7 @@ function resolve(obj: unknown, limits: SpecLimits): SpecResult {
   if (restart !== undefined) policy.restart = restart;
   if (switchover !== undefined) policy.switchover = switchover;
 
-  const resolved: ResolvedSpec = { policy, commands, pod: resolvedPod, warnings: c.warnings };
+  const resolved: ResolvedSpec = { policy, commands, pod: resolvedPod, warnings: c.warnings, disruptionBudget };
   if (backup !== undefined) resolved.backup = backup;
   if (bootstrap !== undefined) resolved.bootstrap = bootstrap;
   if (restoreAnnotation !== undefined) resolved.restoreAnnotation = restoreAnnotation;

@@ -70,6 +70,16 @@ export interface PodPolicy {
   nodeSelector?: Record<string, string>;
 }
 
+/** spec.podDisruptionBudget (see src/api/spec-disruption.ts). */
+export interface PodDisruptionBudgetPolicy {
+  /** Default true; false = no PodDisruptionBudget. */
+  enabled?: boolean;
+  /** Members that may be evicted at once: a number or a percentage ("34%"). Default 1. */
+  maxUnavailable?: number | string;
+  /** Instead of maxUnavailable: members that must stay available. */
+  minAvailable?: number | string;
+}
+
 /** Original ServicePolicy (one version of the original had it; its examples also used `name`). */
 export interface ServicePolicy {
   serviceName?: string;
@@ -115,6 +125,8 @@ export interface ReplicatedStatefulSetSpec {
   backup?: BackupPolicy;
   /** New: where a new cluster's data comes from; absent = the members' own volumes. */
   bootstrap?: BootstrapSource;
+  /** New: the members' PodDisruptionBudget. Default: enabled, maxUnavailable 1. */
+  podDisruptionBudget?: PodDisruptionBudgetPolicy;
   /** Accepted, ignored (the original ignored it too): set resources on each container. */
   resources?: V1ResourceRequirements;
   /** Accepted, ignored (a fault-injection knob of the original). */
@@ -200,6 +212,20 @@ export interface MemberStatus {
   restoreFailures?: number;
   /** The backup this member's data was restored from, until it is seeded. */
   restoredFrom?: string;
+  /** While a drain or an eviction concerns this member: what is happening to it. */
+  disruption?: string;
+}
+
+/** status.disruption: members on cordoned nodes or being evicted, and what the PodDisruptionBudget allows. */
+export interface DisruptionStatus {
+  /** Cordoned (unschedulable) nodes that hold members. */
+  nodes: string[];
+  /** Members on those nodes or being evicted (their pod's DisruptionTarget condition). */
+  members: string[];
+  /** Evictions the PodDisruptionBudget allows now (its status.disruptionsAllowed). */
+  evictionsAllowed?: number;
+  /** One line for a person. */
+  message: string;
 }
 
 /** A member whose failure halted a rolling update. */
@@ -259,4 +285,6 @@ export interface ReplicatedStatefulSetStatus {
   restore?: RestoreStatus | null;
   /** The newest backup of this cluster that completed. */
   lastBackup?: LastBackupStatus;
+  /** A drain or eviction under way; null (removed by the status merge patch) when none. */
+  disruption?: DisruptionStatus | null;
 }

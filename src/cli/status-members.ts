@@ -35,6 +35,7 @@ export function memberView(name: string, record: MemberStatus | undefined, pod: 
     seedFailures: record?.seedFailures ?? 0,
     stopFailed: record?.stopFailed === true,
     lastError: record?.lastError ?? null,
+    disruption: record?.disruption ?? null,
     revision,
     outdated: revision === null || updateRevision === null ? null : revision !== updateRevision,
     podUID: record?.podUID ?? null,

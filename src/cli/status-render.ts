@@ -89,6 +89,10 @@ export function renderStatusText(view: StatusView, now: Date): string {
     b === null ? 'never' : `${b.pod} at sequence ${b.sequence ?? 'unknown'}, ${ago(b.time, now)}${b.override ? ', by seed-override' : ''}`,
   ]);
   fields.push(['High-water mark', view.highestSequence === null ? 'none recorded' : String(view.highestSequence)]);
+  if (view.disruption !== null) {
+    fields.push(['Drain', view.disruption.message]);
+    for (const m of view.members) if (m.disruption !== null) fields.push(['', `${m.name}: ${m.disruption}`]);
+  }
   if (view.rollout !== null) {
     const ro = view.rollout;
     fields.push(['Rollout', `${ro.state}, ${ro.updated}/${ro.total} members on revision ${shortRevision(ro.revision, view.name)}`]);

@@ -113,6 +113,8 @@ export interface StatusView {
     skipped: string[];
     halted: { member: string; revision: string; reason: string; time: string } | null;
   } | null;
+  /** status.disruption: a drain or eviction under way (members on cordoned nodes, being evicted); null when none. */
+  disruption: { nodes: string[]; members: string[]; evictionsAllowed: number | null; message: string } | null;
   conditions: { type: string; status: string; reason: string; message: string; lastTransitionTime: string | null }[];
   /** Every member with a record, a pod, or an ordinal below `replicas.wanted`, by ordinal. */
   members: MemberView[];
@@ -199,6 +201,8 @@ export interface MemberView {
   seedFailures: number;
   stopFailed: boolean;
   lastError: string | null;
+  /** While a drain or an eviction concerns this member, what is happening to it. */
+  disruption: string | null;
   /** Template revision (controller-revision-hash) the member's pod runs. */
   revision: string | null;
   /** revision is not status.updateRevision; null when either is unknown. */
@@ -286,6 +290,9 @@ export function buildStatusView(input: StatusInput): StatusView {
           skipped: rollout.skipped ?? [],
           halted: rollout.halted ? { member: rollout.halted.member, revision: rollout.halted.revision, reason: rollout.halted.reason, time: rollout.halted.time } : null,
         }
+      : null,
+    disruption: status.disruption
+      ? { nodes: status.disruption.nodes ?? [], members: status.disruption.members ?? [], evictionsAllowed: status.disruption.evictionsAllowed ?? null, message: status.disruption.message ?? '' }
       : null,
     conditions: (status.conditions ?? []).map((c) => ({
       type: c.type,

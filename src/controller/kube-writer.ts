@@ -1,5 +1,5 @@
 // The reconciler's writes, against the API server.
-import type { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { AppsV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, V1PodCondition, V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { FIELD_MANAGER, GROUP, PLURAL, VERSION } from '../api/names.ts';
 import type { ReplicatedStatefulSetStatus } from '../api/types.ts';
@@ -11,9 +11,9 @@ function statusCode(error: unknown): number | undefined {
 }
 
 export class KubeClusterWriter implements ClusterWriter {
-  private readonly api: { core: CoreV1Api; apps: AppsV1Api; custom: CustomObjectsApi };
+  private readonly api: { core: CoreV1Api; apps: AppsV1Api; custom: CustomObjectsApi; policy: PolicyV1Api };
 
-  constructor(api: { core: CoreV1Api; apps: AppsV1Api; custom: CustomObjectsApi }) {
+  constructor(api: { core: CoreV1Api; apps: AppsV1Api; custom: CustomObjectsApi; policy: PolicyV1Api }) {
     this.api = api;
   }
 
@@ -24,6 +24,28 @@ export class KubeClusterWriter implements ClusterWriter {
 
   async applyStatefulSet(namespace: string, body: V1StatefulSet): Promise<void> {
     await this.api.apps.patchNamespacedStatefulSet({ name: body.metadata!.name!, namespace, body, fieldManager: FIELD_MANAGER, force: true }, setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply));
+  }
+
+  async applyPodDisruptionBudget(namespace: string, body: V1PodDisruptionBudget): Promise<void> {
+    await this.api.policy.patchNamespacedPodDisruptionBudget({ name: body.metadata!.name!, namespace, body, fieldManager: FIELD_MANAGER, force: true }, setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply));
+  }
+
+  async deletePodDisruptionBudget(namespace: string, name: string): Promise<void> {
+    try {
+      await this.api.policy.deleteNamespacedPodDisruptionBudget({ name, namespace });
+    } catch (error) {
+      if (statusCode(error) !== 404) throw error;
+    }
+  }
+
+  /** A strategic merge patch of pods/status: conditions merge by type, so only this one is touched. */
+  async setPodCondition(namespace: string, name: string, condition: V1PodCondition): Promise<void> {
+    const body = { status: { conditions: [{ lastTransitionTime: new Date().toISOString(), ...condition }] } };
+    try {
+      await this.api.core.patchNamespacedPodStatus({ name, namespace, body, fieldManager: FIELD_MANAGER }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+    } catch (error) {
+      if (statusCode(error) !== 404) throw error;
+    }
   }
 
   async deletePod(namespace: string, name: string): Promise<void> {

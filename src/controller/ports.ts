@@ -1,7 +1,7 @@
 // What the reconciler needs from the world, as interfaces: the manager plugs in the Kubernetes ones
 // (informer caches, exec, the API server, the event recorder, the wall clock); the simulation plugs in its
 // own. The reconciler itself is the same class in both.
-import type { V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Pod, V1PodCondition, V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { Backup } from '../api/backup-types.ts';
 import type { ReplicatedStatefulSet, ReplicatedStatefulSetStatus } from '../api/types.ts';
 import type { CommandOutcome } from '../engine/types.ts';
@@ -14,6 +14,12 @@ export interface ClusterCaches {
   pods(namespace: string, name: string): V1Pod[];
   statefulSet(namespace: string, name: string): V1StatefulSet | undefined;
   service(namespace: string, name: string): V1Service | undefined;
+  disruptionBudget(namespace: string, name: string): V1PodDisruptionBudget | undefined;
+  /**
+   * Whether the node is cordoned (spec.unschedulable): true or false, or undefined when not known (the
+   * operator may not read nodes, or the node is not in the cache).
+   */
+  nodeUnschedulable(name: string): boolean | undefined;
   /** Backups in the namespace (to find what a restore names). */
   backups(namespace: string): Backup[];
 }
@@ -32,6 +38,12 @@ export interface ClusterWriter {
   applyService(namespace: string, body: V1Service): Promise<void>;
   /** Server-side apply of the cluster's StatefulSet. */
   applyStatefulSet(namespace: string, body: V1StatefulSet): Promise<void>;
+  /** Server-side apply of the members' PodDisruptionBudget. */
+  applyPodDisruptionBudget(namespace: string, body: V1PodDisruptionBudget): Promise<void>;
+  /** Deletes the PodDisruptionBudget (spec.podDisruptionBudget.enabled turned false); one already gone is fine. */
+  deletePodDisruptionBudget(namespace: string, name: string): Promise<void>;
+  /** Sets one condition in the pod's status (the member-ready readiness gate); a pod already gone is fine. */
+  setPodCondition(namespace: string, name: string, condition: V1PodCondition): Promise<void>;
   /** Deletes a member's pod at once (grace period 0); a pod already gone is fine. */
   deletePod(namespace: string, name: string): Promise<void>;
   /** Merges labels into a pod; a pod already gone is fine. */

@@ -17,7 +17,8 @@ import { describeError } from '../kube/exec.ts';
 import type { OperatorMetrics } from '../manager/metrics.ts';
 import { PendingEvents, conditionAnnouncements, rolloutAnnouncements, type Announcement } from './announce.ts';
 import type { StoreOpener } from './backups.ts';
-import { ensureService, ensureStatefulSet, syncPodLabels, type BuiltStatefulSet } from './children.ts';
+import { observeDisruption } from './disruption.ts';
+import { ensureDisruptionBudget, ensureService, ensureStatefulSet, syncPodLabels, type BuiltStatefulSet } from './children.ts';
 import { ExecUnavailableError, MemberCommands, commandFor, peersOf } from './commands.ts';
 import { observe, podView } from './observe.ts';
 import type { ClusterCaches, ClusterWriter, Clock, CommandRunner, EventSink } from './ports.ts';
@@ -140,6 +141,7 @@ export class Reconciler {
   private async reconcileValid(rss: ReplicatedStatefulSet, spec: ResolvedSpec): Promise<{ requeueAfterMs?: number }> {
     const memory = this.memoryOf(rss);
     await ensureService(this.d.caches, this.d.writer, rss, spec);
+    await ensureDisruptionBudget(this.d.caches, this.d.writer, rss, spec);
     let plan: Plan | undefined;
     let pods = new Map<string, V1Pod>();
     let current = spec;
@@ -353,7 +355,7 @@ export class Reconciler {
 
   private async writeStatus(rss: ReplicatedStatefulSet, spec: ResolvedSpec, memory: ClusterMemory, plan: Plan, pods: Map<string, V1Pod>): Promise<void> {
     const previous = memory.lastStatus ?? rss.status;
-    const status = buildStatus(rss, spec, memory.state, plan, pods, memory.restore.status(plan), previous, this.d.clock.now());
+    const status = buildStatus(rss, spec, memory.state, plan, pods, memory.restore.status(plan), previous, this.d.clock.now(), observeDisruption(this.d.caches, rss, memory.state, pods));
     this.announce(rss, [...conditionAnnouncements(previous, status.conditions ?? []), ...rolloutAnnouncements(previous, status.rollout)]);
     await this.patchStatus(rss, memory, status);
   }
@@ -391,7 +393,7 @@ export class Reconciler {
     if (resolved.ok) {
       const current = this.current(rss, resolved.spec, memory);
       const { plan, pods } = this.view(rss, current, memory);
-      base = buildStatus(rss, current, memory.state, plan, pods, memory.restore.status(plan), previous, this.d.clock.now());
+      base = buildStatus(rss, current, memory.state, plan, pods, memory.restore.status(plan), previous, this.d.clock.now(), observeDisruption(this.d.caches, rss, memory.state, pods));
     }
     const kept = (base?.conditions ?? []).filter((c) => c.type !== 'Progressing');
     try {

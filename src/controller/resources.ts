@@ -1,8 +1,8 @@
 // The Kubernetes objects an RSS owns, built from its spec: the members' StatefulSet and the headless
 // Service that gives each member the DNS name <pod>.<n>-svc. Pure functions, tested without a cluster.
-import type { V1Affinity, V1Container, V1OwnerReference, V1Service, V1StatefulSet, V1Volume } from '@kubernetes/client-node';
+import type { V1Affinity, V1Container, V1OwnerReference, V1PodDisruptionBudget, V1Service, V1StatefulSet, V1Volume } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
-import { API_VERSION, KIND, selectorLabels, serviceName, statefulSetName } from '../api/names.ts';
+import { API_VERSION, KIND, READINESS_GATE_MEMBER, disruptionBudgetName, selectorLabels, serviceName, statefulSetName } from '../api/names.ts';
 import type { ResolvedSpec } from '../api/spec.ts';
 import type { ReplicatedStatefulSet } from '../api/types.ts';
 
@@ -25,7 +25,7 @@ function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
 
-function withHash<T extends V1StatefulSet | V1Service>(object: T): T {
+function withHash<T extends V1StatefulSet | V1Service | V1PodDisruptionBudget>(object: T): T {
   const hash = hashOf(object);
   object.metadata = { ...object.metadata, annotations: { ...object.metadata?.annotations, [APPLIED_HASH_ANNOTATION]: hash } };
   return object;
@@ -83,6 +83,8 @@ export function buildStatefulSet(rss: ReplicatedStatefulSet, spec: ResolvedSpec,
   const template = {
     metadata: { labels: { ...labels } },
     spec: {
+      // Ready only while the member runs (the operator sets the condition): see READINESS_GATE_MEMBER.
+      readinessGates: [{ conditionType: READINESS_GATE_MEMBER }],
       containers: memberContainers(rss, spec),
       ...(volumes.length ? { volumes } : {}),
       ...(pod.securityContext ? { securityContext: pod.securityContext } : {}),
@@ -123,6 +125,29 @@ export function buildService(rss: ReplicatedStatefulSet, spec: ResolvedSpec): V1
       publishNotReadyAddresses: true,
       selector: selectorLabels(n),
       ...(ports.length ? { ports } : {}),
+    },
+  });
+}
+
+/**
+ * The members' PodDisruptionBudget, or undefined when spec.podDisruptionBudget.enabled is false. A pod
+ * counts as healthy when Ready, which the member-ready readiness gate holds back until the member runs:
+ * an eviction is allowed only while enough members are running, not merely while their pods exist.
+ * Members that are not Ready (failed, stopped, not yet joined) may always be evicted: they serve nothing,
+ * and a drain must not wait on a member that cannot recover where it is.
+ */
+export function buildPodDisruptionBudget(rss: ReplicatedStatefulSet, spec: ResolvedSpec): V1PodDisruptionBudget | undefined {
+  const budget = spec.disruptionBudget;
+  if (!budget.enabled) return undefined;
+  const n = rss.metadata.name!;
+  return withHash({
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: disruptionBudgetName(n), namespace: rss.metadata.namespace!, labels: selectorLabels(n), ownerReferences: [ownerReference(rss)] },
+    spec: {
+      selector: { matchLabels: selectorLabels(n) },
+      ...(budget.minAvailable !== undefined ? { minAvailable: budget.minAvailable } : { maxUnavailable: budget.maxUnavailable ?? 1 }),
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
     },
   });
 }

@@ -7,6 +7,7 @@ import type { MemberStatus, ReplicatedStatefulSet, ReplicatedStatefulSetStatus, 
 import type { RestoreStatus } from '../api/backup-types.ts';
 import type { ClusterState } from '../engine/state.ts';
 import { sequenceFromJson, sequenceToJson, type Sequence } from '../engine/index.ts';
+import type { Disruption } from './disruption.ts';
 import type { Condition, MemberRecord, Plan, RolloutHalt, RolloutProgress } from '../engine/types.ts';
 
 /** A sequence as the status holds it (value and history apart), or null when absent or unreadable. */
@@ -32,7 +33,7 @@ function toRecord(s: MemberStatus): MemberRecord {
   return r;
 }
 
-function toMemberStatus(r: MemberRecord, pod: V1Pod | undefined, fenced: boolean): MemberStatus {
+function toMemberStatus(r: MemberRecord, pod: V1Pod | undefined, fenced: boolean, disruption: string | undefined): MemberStatus {
   const s: MemberStatus = { name: r.name, role: r.role, failures: r.failures, seedFailures: r.seedFailures };
   if (r.podUid) s.podUID = r.podUid;
   if (r.sequence !== undefined) s.sequence = r.sequence === null ? null : sequenceToJson(r.sequence.value);
@@ -49,8 +50,12 @@ function toMemberStatus(r: MemberRecord, pod: V1Pod | undefined, fenced: boolean
   if (fenced) s.fenced = true;
   if (r.restoreFailures) s.restoreFailures = r.restoreFailures;
   if (r.restoredFrom) s.restoredFrom = r.restoredFrom;
+  if (disruption) s.disruption = disruption;
   return s;
 }
+
+/** A condition before it is stamped with its transition time. */
+export type ConditionText = Pick<StatusCondition, 'type' | 'status' | 'reason' | 'message'>;
 
 /** Status is written by merge patch: a field that is no longer true is sent as null, which removes it. */
 function toRolloutStatus(r: RolloutProgress): RolloutStatus {
@@ -100,15 +105,16 @@ export function buildStatus(
   restore: RestoreStatus | undefined,
   previous: ReplicatedStatefulSetStatus | undefined,
   now: number,
+  disruption?: Disruption,
 ): ReplicatedStatefulSetStatus {
   const n = rss.metadata.name!;
   const records = [...state.records.values()].sort((a, b) => (ordinalOf(a.name, n) ?? 0) - (ordinalOf(b.name, n) ?? 0));
   const existing = records.filter((r) => pods.has(r.name));
   const names = (roles: string[]) => existing.filter((r) => roles.includes(r.role)).map((r) => r.name);
   const ready = names(['primary', 'secondary']);
-  const conditions: Condition[] = [spec.warnings.length
+  const conditions: ConditionText[] = [spec.warnings.length
       ? { type: 'SpecValid', status: 'True', reason: 'ValidWithWarnings', message: `Accepted with warnings: ${describeProblems(spec.warnings)}` }
-      : { type: 'SpecValid', status: 'True', reason: 'Valid', message: 'The spec is valid' }, ...plan.conditions];
+      : { type: 'SpecValid', status: 'True', reason: 'Valid', message: 'The spec is valid' }, ...plan.conditions, ...(disruption?.condition ? [disruption.condition] : [])];
   const status: ReplicatedStatefulSetStatus = {
     phase: plan.phase,
     replicas: pods.size,
@@ -126,8 +132,11 @@ export function buildStatus(
     readyReplicas: ready.length,
     primaryReplicas: names(['primary']).length,
     selector: selectorString(n),
-    memberStatus: records.map((r) => toMemberStatus(r, pods.get(r.name), spec.policy.fenced.includes(r.name))),
+    memberStatus: records.map((r) => toMemberStatus(r, pods.get(r.name), spec.policy.fenced.includes(r.name), disruption?.members.get(r.name))),
   };
+  // Written as null when over, so that the merge patch removes what an earlier status said.
+  if (disruption) status.disruption = disruption.status;
+  else if (previous?.disruption) status.disruption = previous.disruption;
   if (state.highestSequence !== undefined) {
     status.highestSequence = sequenceToJson(state.highestSequence.value);
     status.highestSequenceHistory = state.highestSequence.history ?? null;
@@ -154,7 +163,7 @@ export function buildStatus(
 }
 
 /** Conditions stamped with when they last changed status (kept from the previous status when unchanged). */
-export function withTransitionTimes(rss: ReplicatedStatefulSet, previousStatus: ReplicatedStatefulSetStatus | undefined, conditions: Condition[], now: number): StatusCondition[] {
+export function withTransitionTimes(rss: ReplicatedStatefulSet, previousStatus: ReplicatedStatefulSetStatus | undefined, conditions: ConditionText[], now: number): StatusCondition[] {
   const previous = new Map((previousStatus?.conditions ?? []).map((c) => [c.type, c]));
   const stamp = new Date(now).toISOString();
   return conditions.map((c) => {

@@ -1,4 +1,5 @@
-// The manager owns what the reconciler stands on: the informers (RSS, their pods, StatefulSets, Services),
+// The manager owns what the reconciler stands on: the informers (RSS, their pods, StatefulSets, Services,
+// PodDisruptionBudgets, and the nodes' cordons when it may read them),
 // the work queue, leader election, the health and metrics endpoints, and a clean shutdown. Only the leader
 // reconciles; followers keep their caches warm so that a take-over starts at once.
 import {
@@ -6,10 +7,12 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  PolicyV1Api,
   type KubeConfig,
   type KubernetesObject,
   makeInformer,
   type V1Pod,
+  type V1PodDisruptionBudget,
   type V1Service,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
@@ -28,6 +31,7 @@ import { EventRecorder } from '../kube/events.ts';
 import { PodExecutor, describeError } from '../kube/exec.ts';
 import { sharingConnections } from './connections.ts';
 import { PodIndex, WatchSet } from './informers.ts';
+import { NodeWatch } from './nodes.ts';
 import { LeaderElector } from './leader.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { WorkQueue, type Priority } from './workqueue.ts';
@@ -67,6 +71,8 @@ export class Manager {
   private readonly pods: WatchSet<V1Pod>;
   private readonly statefulSets: WatchSet<V1StatefulSet>;
   private readonly services: WatchSet<V1Service>;
+  private readonly disruptionBudgets: WatchSet<V1PodDisruptionBudget>;
+  private readonly nodes: NodeWatch;
   private readonly backups: WatchSet<Backup & KubernetesObject>;
   private readonly schedules: WatchSet<BackupSchedule & KubernetesObject>;
   private readonly scheduleController: ScheduleController;
@@ -92,6 +98,7 @@ export class Manager {
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);
     const custom = kc.makeApiClient(CustomObjectsApi);
+    const policy = kc.makeApiClient(PolicyV1Api);
     const managed = `${LABEL_MANAGED}=true`;
     const nsPath = (ns: string | undefined, group: string, plural: string) => `${group}${ns ? `/namespaces/${ns}` : ''}/${plural}`;
 
@@ -115,6 +122,10 @@ export class Manager {
     this.services = new WatchSet('Service', this.log, (ns) =>
       makeInformer(kc, nsPath(ns, '/api/v1', 'services'), () => (ns ? core.listNamespacedService({ namespace: ns, labelSelector: managed }) : core.listServiceForAllNamespaces({ labelSelector: managed })), managed),
       options.namespaces);
+    this.disruptionBudgets = new WatchSet('PodDisruptionBudget', this.log, (ns) =>
+      makeInformer(kc, nsPath(ns, '/apis/policy/v1', 'poddisruptionbudgets'), () => (ns ? policy.listNamespacedPodDisruptionBudget({ namespace: ns, labelSelector: managed }) : policy.listPodDisruptionBudgetForAllNamespaces({ labelSelector: managed })), managed),
+      options.namespaces);
+    this.nodes = new NodeWatch(kc, core, this.log);
 
     // Registered before the handlers that enqueue, so a reconcile started by an event sees it in the index.
     this.pods.on('add', (pod) => this.podIndex.set(pod));
@@ -125,6 +136,8 @@ export class Manager {
       pods: (namespace, name) => this.podIndex.list(namespace, name),
       statefulSet: (namespace, name) => this.statefulSets.get(name, namespace),
       service: (namespace, name) => this.services.get(name, namespace),
+      disruptionBudget: (namespace, name) => this.disruptionBudgets.get(name, namespace),
+      nodeUnschedulable: (name) => this.nodes.get(name),
       backups: (namespace) => this.backups.list(namespace),
     };
     const openStore = storeOpener(core);
@@ -132,7 +145,7 @@ export class Manager {
     this.events = new EventRecorder(core, this.log);
     this.reconciler = new Reconciler({
       caches,
-      writer: new KubeClusterWriter({ core, apps, custom }),
+      writer: new KubeClusterWriter({ core, apps, custom, policy }),
       commands: this.executor,
       events: this.events,
       clock: systemClock,
@@ -189,11 +202,15 @@ export class Manager {
       const app = object.metadata?.labels?.[LABEL_APP];
       if (app) this.enqueue(`${object.metadata?.namespace}/${app}`);
     };
-    for (const set of [this.pods, this.statefulSets, this.services] as WatchSet<KubernetesObject>[]) {
+    for (const set of [this.pods, this.statefulSets, this.services, this.disruptionBudgets] as WatchSet<KubernetesObject>[]) {
       set.on('add', enqueueOwner);
       set.on('update', enqueueOwner);
       set.on('delete', enqueueOwner);
     }
+    // A node cordoned or uncordoned: the clusters with a member there show it (or stop showing it).
+    this.nodes.onChange = (node) => {
+      for (const w of this.pods.informers) for (const pod of w.list()) if (pod.spec?.nodeName === node) enqueueOwner(pod);
+    };
 
     const enqueueBackup = (backup: KubernetesObject) => {
       if (this.leading) this.backupQueue.add(`${backup.metadata?.namespace}/${backup.metadata?.name}`, 'high');
@@ -281,6 +298,8 @@ export class Manager {
       this.pods.start(),
       this.statefulSets.start(),
       this.services.start(),
+      this.disruptionBudgets.start(),
+      this.nodes.start(),
       crd(this.backups, `${BACKUP_PLURAL}.${GROUP}`, 'deploy/crd-backup.yaml'),
       crd(this.schedules, `${BACKUP_SCHEDULE_PLURAL}.${GROUP}`, 'deploy/crd-backup.yaml'),
     ]);
@@ -325,7 +344,7 @@ export class Manager {
     // Events of the last actions, if the API server answers soon.
     await Promise.race([this.events.flush(), sleep(2000)]);
     await this.elector?.stop();
-    await Promise.all([this.clusters.stop(), this.pods.stop(), this.statefulSets.stop(), this.services.stop(), this.backups.stop(), this.schedules.stop()]);
+    await Promise.all([this.clusters.stop(), this.pods.stop(), this.statefulSets.stop(), this.services.stop(), this.disruptionBudgets.stop(), this.nodes.stop(), this.backups.stop(), this.schedules.stop()]);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.log.info('stopped');
   }

@@ -125,6 +125,10 @@ never touches PersistentVolumeClaims. Of Secrets it only gets those a cluster's 
 - apiGroups: [""]
   resources: [pods]
   verbs: [list, watch, patch, delete]
+# The member-ready readiness gate: a condition in each member pod's status (strategic merge patch).
+- apiGroups: [""]
+  resources: [pods/status]
+  verbs: [patch]
 # The application's commands, through the exec API over a WebSocket (GET upgrade; create since 1.35).
 - apiGroups: [""]
   resources: [pods/exec]
@@ -136,6 +140,10 @@ never touches PersistentVolumeClaims. Of Secrets it only gets those a cluster's 
 - apiGroups: [""]
   resources: [services]
   verbs: [list, watch, create, patch]
+# PodDisruptionBudget rss-<n>: informer, server-side apply (patch, create); delete when it is disabled.
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
+  verbs: [list, watch, create, patch, delete]
 # Events on the RSS, Backups and BackupSchedules; a repeat raises the count of the existing Event by patch.
 - apiGroups: [""]
   resources: [events]

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { DURATION_PATTERN, DurationError, parseDuration } from '../../../src/api/duration.ts';
 import { CRD_NAME, GROUP, KIND, LIST_KIND, MAX_NAME_LENGTH, NAME_PATTERN, PLURAL, SHORT_NAME, SINGULAR, VERSION } from '../../../src/api/names.ts';
 import { DEFAULT_FAILURE_THRESHOLD, DEFAULT_RECONCILE_INTERVAL_MS, DEFAULT_REPLICAS, resolveSpec } from '../../../src/api/spec.ts';
+import { PERCENT_PATTERN } from '../../../src/api/spec-disruption.ts';
 import { COMMAND_NAMES, REQUIRED_COMMANDS, type ReplicatedStatefulSet } from '../../../src/api/types.ts';
 
 type Schema = Record<string, any>;
@@ -86,7 +87,13 @@ describe('deploy/crd.yaml', () => {
   });
 
   it('uses the parser’s duration pattern and the RSS name rule', () => {
-    const patterns = [...nodes(root, '')].filter(([p, s]) => s.pattern && !p.startsWith('.metadata'));
+    const budget = ['.spec.podDisruptionBudget.maxUnavailable', '.spec.podDisruptionBudget.minAvailable'];
+    for (const p of budget) {
+      const s = [...nodes(root, '')].find(([q]) => q === p)?.[1];
+      assert.equal(s?.pattern, PERCENT_PATTERN, p);
+      assert.equal(s?.['x-kubernetes-int-or-string'], true, p);
+    }
+    const patterns = [...nodes(root, '')].filter(([p, s]) => s.pattern && !p.startsWith('.metadata') && !budget.includes(p));
     assert.deepEqual(
       patterns.map(([p]) => p).sort(),
       ['.spec.reconcileInterval', '.spec.sequenceInterval', ...COMMAND_NAMES.map((c) => `.spec.pod.commands.${c}.timeout`)].sort(),
