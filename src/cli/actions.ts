@@ -8,6 +8,7 @@ import {
   ANNOTATION_FENCED,
   ANNOTATION_PAUSED,
   ANNOTATION_RESTART,
+  ANNOTATION_SWITCHOVER,
   ANNOTATION_RESTORE,
   ANNOTATION_SEED_OVERRIDE,
   ordinalOf,
@@ -23,10 +24,10 @@ export class CliError extends Error {
   override name = 'CliError';
 }
 
-export const ACTIONS = ['seed', 'fence', 'unfence', 'restart', 'pause', 'resume'] as const;
+export const ACTIONS = ['seed', 'fence', 'unfence', 'restart', 'switchover', 'pause', 'resume'] as const;
 export type Action = (typeof ACTIONS)[number];
 /** Actions on one member; the others act on the whole cluster. */
-export const MEMBER_ACTIONS: readonly Action[] = ['seed', 'fence', 'unfence', 'restart'];
+export const MEMBER_ACTIONS: readonly Action[] = ['seed', 'fence', 'unfence', 'restart', 'switchover'];
 
 // ---------------------------------------------------------------------------------------------------
 // The fenced list: comma-separated pod names
@@ -189,6 +190,8 @@ export function planAction(action: Action, target: ActionTarget): ActionPlan {
     return { annotations: { [ANNOTATION_RESTART]: pod }, messages: lines, exitCode: 0 };
   }
 
+  if (action === 'switchover') return planSwitchover(rss, pod, fenced);
+
   // seed
   if (fenced.includes(pod)) {
     throw new CliError(`${pod} is fenced in ${subject(rss)}, and fenced members are never seeded; unfence it first: kubectl rss unfence ${name} ${pod}${nsFlag}`);
@@ -209,6 +212,35 @@ export function planAction(action: Action, target: ActionTarget): ActionPlan {
   const primaries = primariesRunning(rss);
   if (primaries.length > 0) lines.push(`A primary runs now (${primaries.join(', ')}): nothing happens until the cluster has to bootstrap again.`);
   return { annotations: { [ANNOTATION_SEED_OVERRIDE]: pod }, messages: lines, exitCode: 0 };
+}
+
+/**
+ * `kubectl rss switchover <cluster> <pod>`: the switchover annotation. Refused (CliError) when it could
+ * only be dropped by the operator: a cluster without one primary and secondaries, a fenced target, one
+ * already primary, another switchover pending.
+ */
+function planSwitchover(rss: ReplicatedStatefulSet, pod: string, fenced: string[]): ActionPlan {
+  const name = rss.metadata.name ?? '';
+  const annotations = rss.metadata.annotations ?? {};
+  const replicas = rss.spec?.replicas ?? 3;
+  const primaries = rss.spec?.primaries ?? replicas;
+  const commands = rss.spec?.pod?.commands as Record<string, unknown> | undefined;
+  if (primaries !== 1 || replicas < 2 || commands?.['secondary'] === undefined) {
+    throw new CliError(`a switchover moves the primary role of a cluster with primaries: 1, more than one replica and a secondary command; ${subject(rss)} has primaries ${primaries}, replicas ${replicas}${commands?.['secondary'] === undefined ? ' and no secondary command' : ''}`);
+  }
+  if (fenced.includes(pod)) throw new CliError(`${pod} is fenced in ${subject(rss)}: a fenced member never becomes the primary; unfence it first`);
+  const pending = annotations[ANNOTATION_SWITCHOVER];
+  if (pending === pod) return { annotations: {}, messages: [`A switchover to ${pod} is already pending: nothing to change.`], exitCode: 0 };
+  if (pending) throw new CliError(`a switchover to ${pending} is still pending on ${subject(rss)}; wait until the operator has carried it out (it removes the ${ANNOTATION_SWITCHOVER} annotation), then ask again`);
+  const current = primariesRunning(rss);
+  if (current.length === 1 && current[0] === pod) return { annotations: {}, messages: [`${pod} is already the primary: nothing to change.`], exitCode: 0 };
+  const from = current.length > 0 ? current.join(', ') : 'the primary';
+  const lines = [
+    `Switchover to ${pod} requested (${ANNOTATION_SWITCHOVER}=${pod}): once every member runs healthy, the operator stops ${from} cleanly, reads the sequences, and promotes ${pod} where it runs if it has caught up; ${from} then rejoins as a secondary.`,
+    `If ${pod} is behind, nothing is given up: ${from} is started again as the primary, and the Event SwitchoverAbandoned says why. Writes stop between the stop and the promotion. Follow it with: kubectl rss status ${name} -n ${rss.metadata.namespace ?? ''}`,
+  ];
+  if (rss.spec?.paused === true || annotations[ANNOTATION_PAUSED] === 'true') lines.push(`${name} is paused: the switchover happens once it is resumed.`);
+  return { annotations: { [ANNOTATION_SWITCHOVER]: pod }, messages: lines, exitCode: 0 };
 }
 
 /** The merge patch for a plan, guarded by the resourceVersion the plan was made from. */

@@ -25,6 +25,8 @@ Usage:
   kubectl rss fence [<cluster>] <pod>          stop the member once, then leave it and its pod alone
   kubectl rss unfence [<cluster>] <pod>        give a fenced member back to the operator
   kubectl rss restart [<cluster>] <pod>        stop the member cleanly; it rejoins
+  kubectl rss switchover [<cluster>] <pod>     move the primary role to this secondary (stop the
+                                               primary cleanly, promote it once it has caught up)
   kubectl rss pause <cluster>                  take no action on the application
   kubectl rss resume <cluster>                 undo pause (spec.paused, if set, still applies)
   kubectl rss backup <cluster> [--name NAME] [--target T] [--wait [--timeout D]]
@@ -38,7 +40,7 @@ Usage:
                                                every member empty
 
   <cluster> is the ReplicatedStatefulSet's name; without it, it is found from the pod's app label.
-  seed, fence, unfence, restart, pause, resume and restore each set an annotation on the
+  seed, fence, unfence, restart, switchover, pause, resume and restore each set an annotation on the
   ReplicatedStatefulSet (rss.clusterlabs.org/...) that the operator acts on; backup creates a Backup
   resource (clusterlabs.org/v1alpha1) that the operator carries out.
 

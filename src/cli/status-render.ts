@@ -1,7 +1,7 @@
 // The text of `kubectl rss status`: a StatusView rendered for a person (fields, then tables of conditions,
 // members, backups and events). Pure: the ages depend on the `now` it is given.
 
-import { ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE, statefulSetName } from '../api/names.ts';
+import { ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE, ANNOTATION_SWITCHOVER, statefulSetName } from '../api/names.ts';
 import { age, humanBytes, table, until } from './format.ts';
 import type { MemberView, StatusView } from './status-view.ts';
 
@@ -77,6 +77,8 @@ export function renderStatusText(view: StatusView, now: Date): string {
   fields.push(['Paused', yesNo(view)]);
   fields.push(['Fenced', view.fenced.length > 0 ? view.fenced.join(', ') : 'none']);
   if (view.pending.restart !== null) fields.push(['Restart pending', `${view.pending.restart} (${ANNOTATION_RESTART})`]);
+  if (view.pending.switchover !== null) fields.push(['Switchover pending', `to ${view.pending.switchover} (${ANNOTATION_SWITCHOVER})`]);
+  if (view.switchover !== null) fields.push(['Switchover', `under way from ${view.switchover.from} to ${view.switchover.target} (${view.switchover.via}): the primary was stopped; the target is promoted if it has caught up`]);
   if (view.pending.seedOverride !== null) {
     fields.push(['Seed override', `${view.pending.seedOverride} (${ANNOTATION_SEED_OVERRIDE}: seeded at the next bootstrap)`]);
   }

@@ -4,7 +4,7 @@
 // I/O, and the text depends on the `now` it is given, so the output can be compared with golden files.
 
 import type { Backup, BackupPhase, BackupSchedule, RestoreStatus } from '../api/backup-types.ts';
-import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE, podName } from '../api/names.ts';
+import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE, ANNOTATION_SWITCHOVER, podName } from '../api/names.ts';
 import type { ReplicatedStatefulSet, RolloutStatus } from '../api/types.ts';
 import { parseList } from './actions.ts';
 import { iso, ms } from './backups.ts';
@@ -95,7 +95,11 @@ export interface StatusView {
     seedOverride: string | null;
     /** rss.clusterlabs.org/restore: a Backup name, or "latest". */
     restore: string | null;
+    /** rss.clusterlabs.org/switchover: the member to hand the primary role to. */
+    switchover: string | null;
   };
+  /** status.switchover: the primary was stopped to hand its role to target (null when none is under way). */
+  switchover: { target: string; from: string; via: string } | null;
   /** status.lastBootstrap: the pod seeded, its sequence (null = unknown), when, and whether by override. */
   lastBootstrap: { pod: string; sequence: number | string | null; time: string; override: boolean } | null;
   /** The high-water mark, status.highestSequence. */
@@ -274,7 +278,9 @@ export function buildStatusView(input: StatusInput): StatusView {
       restart: annotations[ANNOTATION_RESTART] || null,
       seedOverride: annotations[ANNOTATION_SEED_OVERRIDE] || null,
       restore: annotations[ANNOTATION_RESTORE]?.trim() || null,
+      switchover: annotations[ANNOTATION_SWITCHOVER]?.trim() || null,
     },
+    switchover: status.switchover ? { target: status.switchover.target, from: status.switchover.from, via: status.switchover.via } : null,
     lastBootstrap: status.lastBootstrap
       ? { pod: status.lastBootstrap.pod, sequence: shownSequence(status.lastBootstrap.sequence, status.lastBootstrap.history), time: status.lastBootstrap.time, override: status.lastBootstrap.override === true }
       : null,

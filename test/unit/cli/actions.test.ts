@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE } from '../../../src/api/names.ts';
+import { ANNOTATION_FENCED, ANNOTATION_PAUSED, ANNOTATION_RESTART, ANNOTATION_RESTORE, ANNOTATION_SEED_OVERRIDE, ANNOTATION_SWITCHOVER } from '../../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../../src/api/types.ts';
 import { CliError, addToList, annotationPatch, parseList, planAction, planRestore, removeFromList, type Action, type RestoreTarget } from '../../../src/cli/actions.ts';
 import { backedUp, backup, backups, bootstrapping, healthy, restoring } from './fixtures.ts';
@@ -88,6 +88,22 @@ describe('kubectl rss: plans', () => {
     assert.equal(bySpec.exitCode, 1);
     assert.match(bySpec.messages.join('\n'), /example stays paused because spec\.paused is true; this command does not edit the spec/);
     assert.match(bySpec.messages.join('\n'), /kubectl patch rss\/example -n shop --type=merge -p '\{"spec":\{"paused":false\}\}'/);
+  });
+
+  it('switchover names the new primary of a single-primary cluster, and refuses what the operator would drop', () => {
+    const single = (annotations: Record<string, string>) =>
+      rssWith(annotations, (rss) => {
+        rss.spec.primaries = 1;
+        (rss.spec.pod!.commands as Record<string, unknown>)['secondary'] = { command: ['rss-dummy', 'secondary'] };
+        rss.status = { ...rss.status, members: { primary: ['rss-example-0'] } };
+      });
+    const plan = planAction('switchover', { rss: single({}), pod: 'rss-example-2' });
+    assert.deepEqual(plan.annotations, { [ANNOTATION_SWITCHOVER]: 'rss-example-2' });
+    assert.match(plan.messages.join(' '), /stops rss-example-0 cleanly/);
+    assert.deepEqual(planAction('switchover', { rss: single({}), pod: 'rss-example-0' }).annotations, {}, 'already the primary');
+    rejects('switchover', single({ [ANNOTATION_SWITCHOVER]: 'rss-example-1' }), 'rss-example-2', /a switchover to rss-example-1 is still pending/);
+    rejects('switchover', single({ [ANNOTATION_FENCED]: 'rss-example-2' }), 'rss-example-2', /fenced/);
+    rejects('switchover', rssWith({}), 'rss-example-2', /primaries: 1/);
   });
 
   it('restart names the member; a pending restart of another member is not overwritten', () => {
