@@ -202,10 +202,12 @@ function chooseSeed(ctx: Context): Step {
     };
   }
   const candidates = ours.filter((m) => !m.fenced);
-  // The switchover's target, then a member that already runs (promoted in place: nothing to start), then
-  // the one that failed to seed least often, then the lowest ordinal; none: the best are all fenced.
+  // The switchover's target, then the primary it stopped (a switchover that cannot go to its target puts
+  // the old primary back), then a member that already runs (promoted in place: nothing to start), then the
+  // one that failed to seed least often, then the lowest ordinal; none: the best are all fenced.
   const target = ctx.observation.switchover?.target;
-  const rank = (m: Member) => (m.name === target ? 0 : 1) * 2 + (m.rec.role === 'secondary' ? 0 : 1);
+  const from = ctx.observation.switchover?.from;
+  const rank = (m: Member) => (m.name === target ? 0 : m.name === from ? 1 : m.rec.role === 'secondary' ? 2 : 3);
   const chosen = [...candidates].sort((a, b) => rank(a) - rank(b) || a.rec.seedFailures - b.rec.seedFailures || a.ordinal - b.ordinal)[0];
   if (chosen === undefined) {
     const fenced = ours.map((m) => m.name);
