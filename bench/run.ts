@@ -1,6 +1,6 @@
-// The benchmark command: `npm run bench` runs every scenario but backup (a GiB of data, 13–17 minutes: only
-// when named) and prints a table; `npm run bench -- NAME…` runs some (bootstrap, failover, scale, galera,
-// backup). On the local control plane (started or reused, never stopped); everything it creates (namespaces,
+// The benchmark command: `npm run bench` runs every scenario but backup (a GiB of data, 13–17 minutes) and
+// postgres (failovers and switchovers of a PostgreSQL cluster), which run only when named, and prints a
+// table; `npm run bench -- NAME…` runs some (bootstrap, failover, scale, galera, postgres, backup). On the local control plane (started or reused, never stopped); everything it creates (namespaces,
 // operator processes) is removed at the end, also on Ctrl-C.
 //
 // Options:
@@ -13,6 +13,8 @@
 //                         reconcile intervals (default 60)
 //   --deletion-trials N   pod deletions timed under load in the scale scenario (default 5)
 //   --galera-trials N     bootstrap and failover trials of the Galera scenario (default 3)
+//   --postgres-trials N   failover trials of the PostgreSQL scenario (default 10)
+//   --switchover-trials N switchover trials of the PostgreSQL scenario (default 5)
 //   --backup-gib N        GiB of data in the backup scenario's Galera cluster (default 1; fractions allowed)
 //   --backup-trials N     paired backup trials (baseline, operator) of the backup scenario (default 3)
 //   --cpu-prof            start every operator with `node --cpu-prof` (whole process) and the inspector, profile
@@ -34,6 +36,7 @@ import { backupScenario } from './scenarios/backup.ts';
 import { bootstrapScenario } from './scenarios/bootstrap.ts';
 import { failoverScenario } from './scenarios/failover.ts';
 import { galeraScenario } from './scenarios/galera.ts';
+import { postgresScenario } from './scenarios/postgres.ts';
 import { scaleScenario } from './scenarios/scale.ts';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult[] | ScenarioResult>> = {
@@ -41,10 +44,11 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult[] 
   failover: failoverScenario,
   scale: scaleScenario,
   galera: galeraScenario,
+  postgres: postgresScenario,
   backup: backupScenario,
 };
 /** Scenarios that run only when named. */
-const ON_REQUEST = new Set(['backup']);
+const ON_REQUEST = new Set(['backup', 'postgres']);
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
@@ -69,6 +73,8 @@ async function main(): Promise<number> {
       window: { type: 'string', default: '60' },
       'deletion-trials': { type: 'string', default: '5' },
       'galera-trials': { type: 'string', default: '3' },
+      'postgres-trials': { type: 'string', default: '10' },
+      'switchover-trials': { type: 'string', default: '5' },
       'backup-gib': { type: 'string', default: '1' },
       'backup-trials': { type: 'string', default: '3' },
       'cpu-prof': { type: 'boolean', default: false },
@@ -79,7 +85,7 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench [-- bootstrap|failover|scale|galera|backup …] [--trials N] [--failover-trials N] [--clusters N,N] [--scale-namespaces K] [--window S] [--deletion-trials N] [--galera-trials N] [--backup-gib N] [--backup-trials N] [--cpu-prof] [--operator-node-options="FLAGS"] [--operator-from dist|src] [--out DIR]');
+    console.log('usage: npm run bench [-- bootstrap|failover|scale|galera|postgres|backup …] [--trials N] [--failover-trials N] [--clusters N,N] [--scale-namespaces K] [--window S] [--deletion-trials N] [--galera-trials N] [--postgres-trials N] [--switchover-trials N] [--backup-gib N] [--backup-trials N] [--cpu-prof] [--operator-node-options="FLAGS"] [--operator-from dist|src] [--out DIR]');
     return 0;
   }
   const names = positionals.length ? positionals : Object.keys(SCENARIOS).filter((n) => !ON_REQUEST.has(n));
@@ -94,6 +100,8 @@ async function main(): Promise<number> {
     windowSeconds: positiveInt('window', values.window),
     deletionTrials: positiveInt('deletion-trials', values['deletion-trials']),
     galeraTrials: positiveInt('galera-trials', values['galera-trials']),
+    postgresTrials: positiveInt('postgres-trials', values['postgres-trials']),
+    switchoverTrials: positiveInt('switchover-trials', values['switchover-trials']),
     backupGib: positiveNumber('backup-gib', values['backup-gib']),
     backupTrials: positiveInt('backup-trials', values['backup-trials']),
     cpuProf: values['cpu-prof'],

@@ -17,6 +17,10 @@ export interface BenchOptions {
   deletionTrials: number;
   /** Bootstrap and failover trials of the Galera scenario. */
   galeraTrials: number;
+  /** Failover trials of the PostgreSQL scenario. */
+  postgresTrials: number;
+  /** Switchover trials of the PostgreSQL scenario. */
+  switchoverTrials: number;
   /** Data loaded into the backup scenario's Galera cluster, GiB. */
   backupGib: number;
   /** Paired backup trials (baseline and operator) of the backup scenario. */
