@@ -2,8 +2,9 @@
 // member and its recovery; then a real MariaDB Galera cluster (examples/galera): rows written through one
 // member and read through another, `kubectl rss status`, a member pod deleted and rejoining, a rolling
 // update of a server setting; then a backup of it into the local S3 server (`kubectl rss backup --wait`,
-// `kubectl rss backups`) restored into a second cluster, whose rows are shown. The clusters are left
-// running for you to explore with kubectl.
+// `kubectl rss backups`) restored into a second cluster, whose rows are shown; then a PostgreSQL cluster
+// (examples/postgres, demo/postgres.ts): a lost primary replaced by promoting a standby in place, and a
+// switchover. The clusters are left running for you to explore with kubectl.
 import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, stringify } from 'yaml';
 import { kubectl, objectStore, processesUnder, repoRoot, up } from '../controlplane/localcluster.ts';
+import { postgresDemo, postgresMissing } from './postgres.ts';
 
 const NAMESPACE = 'rss-demo';
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -119,6 +121,26 @@ async function main(): Promise<void> {
     await galeraDemo(cp, k, waitFor, status, threePrimaries, events);
   }
 
+  const postgres = postgresMissing();
+  if (postgres) {
+    step('PostgreSQL: skipped');
+    console.log(`${postgres} (scripts/setup.sh, run by make demo, installs the packages listed in scripts/debian-packages.txt).`);
+  } else {
+    const rss = (args: string[]): string => {
+      const r = spawnSync(join(cp.bin, 'kubectl'), ['rss', ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, KUBECONFIG: cp.kubeconfig, PATH: [join(repoRoot, 'bin'), cp.bin, dirname(process.execPath), process.env.PATH ?? ''].join(':') },
+      });
+      if (r.status !== 0) throw new Error(`kubectl rss ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr}`);
+      return r.stdout;
+    };
+    await postgresDemo({
+      namespace: NAMESPACE, k, rss, waitFor, status, events, step, secs,
+      podDir: (pod) => join(repoRoot, '.cache', 'controlplane', 'pods', NAMESPACE, pod),
+    });
+  }
+
   step('Explore');
   const pathLine = [join(repoRoot, 'bin'), cp.bin, dirname(process.execPath)].join(':');
   console.log(`In another shell (bin/ holds the kubectl rss plugin, which needs the Node.js 24 put on PATH here):
@@ -133,6 +155,8 @@ async function main(): Promise<void> {
   kubectl rss restart rss-galera-1 -n ${NAMESPACE}
   kubectl rss backups galera -n ${NAMESPACE}
   kubectl rss status galera-copy -n ${NAMESPACE}
+  kubectl rss status pg -n ${NAMESPACE}
+  kubectl rss switchover pg rss-pg-1 -n ${NAMESPACE}
 Each member's working directory (its "volume") is under ${join(repoRoot, '.cache', 'controlplane', 'pods', NAMESPACE)}; commands.log there
 lists the commands the operator ran in a dummy member, agent.log and mariadbd.log what a Galera member did.
 The operator acts only while it runs (npm run operator -- --kubeconfig ${cp.kubeconfig} --namespace ${NAMESPACE}).
