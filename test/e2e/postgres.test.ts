@@ -4,13 +4,14 @@
 // check what a user would: which member is the primary, that no running standby was stopped (its
 // postmaster kept its pid), and that every acknowledged row is on every member.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, eventually } from '../support/cluster.ts';
 import { galeraNamespace as appNamespace, kubectlRssAsync, orShowLog } from '../support/galera.ts';
 import { clusterEvents, createCluster, startOperator, waitForCluster, type OperatorProcess } from '../support/operator.ts';
-import { killPostmaster, postgresManifest, postmasterPid, primaryOf, sql } from '../support/postgres.ts';
+import { killPostmaster, podFile, postgresManifest, postmasterPid, primaryOf, sql } from '../support/postgres.ts';
 
 const NAME = 'pg';
 const MEMBERS = ['rss-pg-0', 'rss-pg-1', 'rss-pg-2'];
@@ -112,6 +113,29 @@ async function standbysCaughtUp(namespace: string, primary: string): Promise<voi
   }
 }
 
+/** The RSS's Events as `reason: message`, oldest first (by their last time: each reason and message once). */
+async function eventsInOrder(namespace: string): Promise<string[]> {
+  const list = await cluster().core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${NAME}` });
+  const at = (e: (typeof list.items)[number]) => new Date(e.eventTime ?? e.firstTimestamp ?? e.lastTimestamp ?? 0).getTime();
+  return [...list.items].sort((a, b) => at(a) - at(b)).map((e) => `${e.reason}: ${e.message}`);
+}
+
+/** Waits for the cluster; if it fails, every member's agent.log ends the message. */
+async function orShowAgents<T>(namespace: string, wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (error) {
+    const tails = MEMBERS.map((m) => `--- ${m}'s agent.log:\n${agentTail(namespace, m)}`).join('\n');
+    throw new Error(`${(error as Error).message}\n${tails}`);
+  }
+}
+
+/** The end of a member's agent.log (what pg-agent did), for a failure's message. */
+function agentTail(namespace: string, pod: string): string {
+  const file = podFile(namespace, pod, 'agent.log');
+  return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-25).join('\n') : '(no agent.log)';
+}
+
 /** The primary's postmaster killed outright, and its pod deleted (grace period 0). */
 async function losePrimary(namespace: string, pod: string): Promise<void> {
   killPostmaster(namespace, pod);
@@ -134,7 +158,7 @@ test('PostgreSQL: primary lost — a caught-up standby is promoted in place; an 
   let rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, 'a standby promoted, the old primary following', (r) => settled()(r) && r.status?.members?.primary?.[0] !== 'rss-pg-0', 180_000));
   const promoted = rss.status!.members!.primary![0]!;
   t.diagnostic(`promoted: ${promoted}; outages seen by the writer: ${writer.outages.map((o) => `${o.to - o.from} ms`).join(', ')}`);
-  for (const [pod, pid] of before) assert.equal(postmasterPid(namespace, pod), pid, `${pod}'s postmaster kept running (promoted or re-pointed in place)`);
+  for (const [pod, pid] of before) assert.equal(postmasterPid(namespace, pod), pid, `${pod}'s postmaster kept running (promoted or re-pointed in place); its agent.log ends:\n${agentTail(namespace, pod)}`);
   assert.equal(await primaryOf(namespace, NAME), promoted, 'the promoted member answers as the only primary');
   const events = await clusterEvents(namespace, NAME);
   assert.ok(events.some((e) => e.reason === 'Seeded' && e.message.includes(promoted) && e.message.includes('promoted in place')));
@@ -162,7 +186,7 @@ test('PostgreSQL: primary lost — a caught-up standby is promoted in place; an 
   for (const pid of walsenders) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone with the postmaster */ } }
   writer.resume();
   rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, `${primary} seeded again`, (r) => settled(primary)(r) && (r.status?.lastBootstrap?.time ?? '') >= since, 180_000));
-  for (const [pod, pid] of kept) assert.equal(postmasterPid(namespace, pod), pid, `${pod} was re-pointed without a restart`);
+  for (const [pod, pid] of kept) assert.equal(postmasterPid(namespace, pod), pid, `${pod} was re-pointed without a restart; its agent.log ends:\n${agentTail(namespace, pod)}`);
   await writer.waitFor(50);
   await writer.stop();
   await expectAllRows(namespace, writer.acked);
@@ -175,7 +199,7 @@ test('PostgreSQL: lights-out under writes — the most advanced member seeds, th
   await writer.waitFor(100);
   for (const pod of MEMBERS) killPostmaster(namespace, pod);
   await cluster().core.deleteCollectionNamespacedPod({ namespace, labelSelector: `app=${NAME}`, gracePeriodSeconds: 0 });
-  const rss = await orShowLog(t, operator, waitForCluster(namespace, NAME, 'a new primary after the lights-out', (r) => settled()(r) && (r.status?.lastBootstrap?.pod !== undefined), 240_000));
+  const rss = await orShowLog(t, operator, orShowAgents(namespace, waitForCluster(namespace, NAME, 'a new primary after the lights-out', (r) => settled()(r) && (r.status?.lastBootstrap?.pod !== undefined), 240_000)));
   t.diagnostic(`seeded after the lights-out: ${rss.status?.lastBootstrap?.pod} at ${rss.status?.lastBootstrap?.history}:${rss.status?.lastBootstrap?.sequence}`);
   await writer.waitFor(50);
   await writer.stop();
@@ -200,19 +224,19 @@ test('PostgreSQL: kubectl rss switchover to a named standby, then a rolling upda
 
   // A change to the pod template: every member is replaced; the primary role moves to an updated standby
   // first, so that the old primary is replaced as a standby.
+  const revisionBefore = (await waitForCluster(namespace, NAME, 'the current revision', (r) => r.status?.rollout?.state === 'Complete')).status!.rollout!.revision;
   await cluster().custom.patchNamespacedCustomObject({
     group: 'clusterlabs.org', version: 'v1alpha1', namespace, plural: 'replicatedstatefulsets', name: NAME,
     body: [{ op: 'add', path: '/spec/pod/containers/0/env', value: [{ name: 'ROLLOUT', value: '2' }] }],
   });
-  const done = await orShowLog(t, operator, waitForCluster(namespace, NAME, 'the rolling update complete', (r) => settled()(r) && r.status?.rollout?.state === 'Complete' && r.status.rollout.updated === 3, 300_000));
+  const done = await orShowLog(t, operator, waitForCluster(namespace, NAME, 'the rolling update complete', (r) => settled()(r) && r.status?.rollout?.revision !== revisionBefore && r.status?.rollout?.state === 'Complete' && r.status.rollout.updated === 3, 300_000));
   const newPrimary = done.status!.members!.primary![0]!;
   assert.notEqual(newPrimary, 'rss-pg-2', 'the primary role moved off the old primary');
-  const events = (await clusterEvents(namespace, NAME)) as { reason: string; message: string; time?: string }[];
-  const order = events.map((e) => `${e.reason}: ${e.message}`);
+  const order = await eventsInOrder(namespace);
   const handedOver = order.findIndex((e) => e.startsWith('SwitchedOver') && e.includes('(it was rss-pg-2)'));
   const replaced = order.findIndex((e) => e.startsWith('MemberUpdating') && e.includes('rss-pg-2'));
   assert.ok(handedOver >= 0, `a switchover from rss-pg-2 happened: ${order.join(' | ')}`);
-  assert.ok(replaced > handedOver, 'rss-pg-2 was replaced after it handed the primary role over');
+  assert.ok(replaced > handedOver, `rss-pg-2 was replaced after it handed the primary role over: ${order.join(' | ')}`);
   t.diagnostic(`rolling update: the writer's outages ${writer.outages.slice(outagesBefore).map((o) => `${o.to - o.from} ms`).join(', ')}`);
   await writer.waitFor(30);
   await writer.stop();
