@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the components of a real node beside the local control plane, once: kubelet (from the same
-# k8s.io/kubernetes release as the control plane), containerd with its runc shim and ctr, runc, and the pause
-# image's binary. The releases are pinned by versions.env and by modules/{kubelet,containerd,runc}/go.mod and
-# go.sum; the binaries are cached under a folder keyed by them, and a later run reuses them. The node's key is
+# k8s.io/kubernetes release as the control plane), containerd with its runc shim and ctr, runc, the pause
+# image's binary, and crane, which packs images from local files. The releases are pinned by versions.env and
+# by modules/{kubelet,containerd,runc,crane}/go.mod and go.sum; the binaries are cached under a folder keyed by them, and a later run reuses them. The node's key is
 # its own, so that pinning another containerd or runc does not rebuild the control plane, nor the reverse.
 # Prints the bin folder on the last line of stdout.
 #
@@ -20,7 +20,7 @@ cache_root=${RSS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rss-operator}
 log() { echo "node: $*" >&2; }
 fail() { log "$*"; exit 1; }
 
-for v in KUBERNETES_VERSION CONTAINERD_VERSION RUNC_VERSION; do
+for v in KUBERNETES_VERSION CONTAINERD_VERSION RUNC_VERSION CRANE_VERSION; do
   [ -n "${!v:-}" ] || fail "no $v in $here/versions.env"
 done
 
@@ -37,10 +37,11 @@ check_pin() { # check_pin <component> <module dir> <module path> <pinned version
 check_pin kubelet kubelet k8s.io/kubernetes "$KUBERNETES_VERSION" k8s.io/kubernetes/cmd/kubelet
 check_pin containerd containerd github.com/containerd/containerd/v2 "$CONTAINERD_VERSION" github.com/containerd/containerd/v2/cmd/containerd
 check_pin runc runc github.com/opencontainers/runc "$RUNC_VERSION" github.com/opencontainers/runc
+check_pin crane crane github.com/google/go-containerregistry "$CRANE_VERSION" github.com/google/go-containerregistry/cmd/crane
 
 # The build flags are part of the key: changing how a component is built rebuilds it.
-key=$({ grep -E '^(KUBERNETES|CONTAINERD|RUNC)_VERSION=' "$here/versions.env"
-  cat "$modules"/{kubelet,containerd,runc}/go.mod "$modules"/{kubelet,containerd,runc}/go.sum
+key=$({ grep -E '^(KUBERNETES|CONTAINERD|RUNC|CRANE)_VERSION=' "$here/versions.env"
+  cat "$modules"/{kubelet,containerd,runc,crane}/go.mod "$modules"/{kubelet,containerd,runc,crane}/go.sum
   sed -n '/^# --- build steps/,$p' "$0"; } | sha256sum | cut -c1-12)
 bin=$cache_root/node/k8s-$KUBERNETES_VERSION-containerd-$CONTAINERD_VERSION-runc-$RUNC_VERSION-$key/bin
 mkdir -p "$bin"
@@ -119,6 +120,12 @@ if need pause; then
   strip "$bin.partial/pause" 2>/dev/null || true
   mv "$bin.partial/pause" "$bin/" && rmdir "$bin.partial"
   log "  pause built"
+fi
+
+if need crane; then
+  log "building crane $CRANE_VERSION (first time only; under a minute)…"
+  build crane crane 0 "" "-s -w -X github.com/google/go-containerregistry/cmd/crane/cmd.Version=$CRANE_VERSION" \
+    github.com/google/go-containerregistry/cmd/crane
 fi
 
 echo "$bin"
