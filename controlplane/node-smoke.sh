@@ -100,14 +100,14 @@ fi
 rm -rf "$work/overlay-probe"
 mkdir -p "$work/cni"
 cat >"$work/config.toml" <<EOF
-version = 3
+version = 4
 root = "$work/root"
 state = "$work/state"
 
-[grpc]
+[plugins.'io.containerd.server.v1.grpc']
   address = "$sock"
 
-[ttrpc]
+[plugins.'io.containerd.server.v1.ttrpc']
   address = "$sock.ttrpc"
 
 [plugins.'io.containerd.internal.v1.opt']
@@ -134,6 +134,13 @@ state = "$work/state"
   BinaryName = "$bin/runc"
   Root = "$work/runc"
 EOF
+# containerd reads its config without complaint about keys it does not know: check, before starting it, that
+# it would serve on this run's socket and keep its files here, not on the system's defaults.
+"$bin/containerd" --config "$work/config.toml" config dump >"$work/config.dump" 2>"$work/config.err" ||
+  fail "containerd rejects its config: $(cat "$work/config.err")"
+for want in "root = '$work/root'" "state = '$work/state'" "address = '$sock'" "address = '$sock.ttrpc'" "path = '$work/opt'"; do
+  grep -qxF -- "$want" <(sed 's/^[[:space:]]*//' "$work/config.dump") || fail "containerd's merged config lacks: $want"
+done
 started=$SECONDS
 PATH=$bin:$PATH "$bin/containerd" --config "$work/config.toml" >"$work/containerd.log" 2>&1 &
 containerd_pid=$!
@@ -144,6 +151,11 @@ for _ in $(seq 100); do
 done
 ctr version >/dev/null 2>&1 || { tail -n 20 "$work/containerd.log" >&2; fail "containerd did not answer on $sock"; }
 log "containerd (pid $containerd_pid, snapshotter $snapshotter) ready in $((SECONDS - started)) s"
+# The CRI plugin (what a kubelet talks to) must have loaded with this config; ctr does not use it.
+ctr plugins ls >"$work/plugins.txt"
+awk '$1 == "io.containerd.grpc.v1" && $2 == "cri" && $NF == "ok" { found = 1 } END { exit !found }' "$work/plugins.txt" ||
+  { grep -E 'cri|STATUS' "$work/plugins.txt" >&2; grep -i 'cri' "$work/containerd.log" | tail -n 10 >&2; fail "containerd's CRI plugin did not load"; }
+log "CRI plugin loaded"
 
 ctr images import --snapshotter "$snapshotter" --platform linux/amd64 "$work/pause.tar" >&2 ||
   fail "ctr images import failed"
