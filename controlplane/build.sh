@@ -13,8 +13,9 @@ source "$here/versions.env"
 cache_root=${RSS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rss-operator}
 # The control plane's own modules only: helm (modules/helm, built by build-helm.sh) and versitygw
 # (modules/versitygw and its lines in versions.env, built by build-versitygw.sh) have their own cache keys,
-# so that pinning another release of either does not rebuild Kubernetes.
-key=$({ grep -iv versitygw "$here/versions.env"; cat "$modules"/{etcd,kubernetes,kwok}/go.mod "$modules"/{etcd,kubernetes,kwok}/go.sum; } | sha256sum | cut -c1-12)
+# so that pinning another release of either does not rebuild Kubernetes; nor do the real node's lines (containerd,
+# runc, crane: build-node.sh).
+key=$({ grep -iv -e versitygw -e containerd -e runc -e crane "$here/versions.env"; cat "$modules"/{etcd,kubernetes,kwok}/go.mod "$modules"/{etcd,kubernetes,kwok}/go.sum; } | sha256sum | cut -c1-12)
 bin=$cache_root/controlplane/k8s-$KUBERNETES_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-$key/bin
 mkdir -p "$bin"
 
