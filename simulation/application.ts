@@ -2,8 +2,9 @@
 // multi-primary, a streaming-replication database for `primaries: 1`): each member has a volume holding
 // a log of committed writes, of which a tail may not be flushed yet; running members form a group that
 // shares one history (synchronous replication: a write is acknowledged once every running member has it
-// and the member that took it has flushed it). A member that joins a group takes the group's history as
-// its own (a state transfer), whatever it held before.
+// and the member that took it and one other have flushed it). `sequence` reports what a member holds
+// durably: a running member's unflushed tail would not survive a crash. A member that joins a group takes
+// the group's history as its own (a state transfer), whatever it held before.
 import type { CommandOutcome } from '../src/engine/types.ts';
 
 export interface Volume {
@@ -78,7 +79,12 @@ export class Application {
     const taker = primaries[pick % primaries.length]!;
     const id = this.nextWrite++;
     for (const m of group) m.volume.log.push(id);
+    // Acknowledged once the member that took it and one other running member of its group (if any) have
+    // flushed it, as with one synchronous standby (PostgreSQL's `ANY 1`); the others hold it in memory.
     taker.volume.flushed = taker.volume.log.length;
+    const others = group.filter((m) => m !== taker);
+    const witness = others[pick % Math.max(1, others.length)];
+    if (witness) witness.volume.flushed = witness.volume.log.length;
     this.acknowledged.push(id);
     return true;
   }
