@@ -348,6 +348,10 @@ export async function up(): Promise<UpResult> {
       `--kubeconfig=${p.kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0',
       `--service-account-private-key-file=${join(pki, 'sa.key')}`, `--root-ca-file=${join(pki, 'ca.crt')}`,
       '--use-service-account-credentials=false', '--concurrent-statefulset-syncs=20', '--v=1',
+      // kwok's pods have loopback addresses (never connected to), which EndpointSlices refuse: every Service
+      // would fill its namespace with FailedToUpdateEndpointSlices events. Nothing here reads Endpoints or
+      // EndpointSlices (no kube-proxy, no DNS), so their controllers are off.
+      '--controllers=*,-endpoints-controller,-endpointslice-controller,-endpointslice-mirroring-controller',
     ]);
     pids['kube-scheduler'] = startProcess('kube-scheduler', join(bin, 'kube-scheduler'), [
       `--kubeconfig=${p.kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0', '--v=1',
