@@ -57,6 +57,13 @@ test('a StatefulSet’s pods are scheduled, Running and Ready; a deleted pod is 
     return pod.metadata?.uid !== victim.metadata?.uid && isPodReady(pod) ? pod : undefined;
   });
   assert.notEqual(replacement.metadata?.uid, victim.metadata?.uid);
+
+  // A Service over pods with loopback addresses: no FailedToUpdateEndpointSlices noise in the namespace
+  // (the local control plane runs no EndpointSlice controller; nothing would read the slices).
+  await c.core.createNamespacedService({ namespace, body: { metadata: { name: 'web' }, spec: { clusterIP: 'None', selector: { app: 'web' }, ports: [{ port: 80 }] } } });
+  await new Promise((r) => setTimeout(r, 3000));
+  const noise = (await c.core.listNamespacedEvent({ namespace })).items.filter((e) => /EndpointSlice|Endpoints/.test(e.reason ?? ''));
+  assert.deepEqual(noise.map((e) => `${e.reason}: ${e.message}`), [], 'no EndpointSlice events');
 });
 
 test('exec runs a local command in the pod’s own working directory, with its environment and exit code', async (t) => {
