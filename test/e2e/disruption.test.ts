@@ -142,8 +142,8 @@ test('drain: two members on one node are evicted one at a time, the second only 
   assert.ok(secondGone >= replacement.time, `the second eviction (${secondGone - drainStarted} ms) came after ${firstName} rejoined (${replacement.time - drainStarted} ms)`);
 
   t.diagnostic(`status.disruption as it went:\n${seen.disruption.join('\n')}`);
-  // Meanwhile the budget refused the second eviction, and the status said so.
-  assert.match(drain.output, /Cannot evict pod as it would violate the pod's disruption budget/, drain.output);
+  // Meanwhile the budget held the second eviction, and the status said so. (Whether kubectl drain itself
+  // prints a refusal depends on when its own attempt reaches the API server: it retries every 5 s.)
   assert.ok(seen.reasons.has('EvictionBlocked'), `the Draining condition said the eviction was blocked: ${[...seen.reasons].join(', ')}; messages: ${seen.disruption.join(' | ')}`);
   assert.ok(seen.disruption.some((m) => m.includes(`node ${DRAINED} cordoned`)), seen.disruption.join('\n'));
   assert.ok(seen.evictionsAllowed.includes(0));
