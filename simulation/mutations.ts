@@ -27,8 +27,8 @@ export const MUTATIONS: Mutation[] = [
     name: 'seed-lowest',
     bug: 'the bootstrap seeds the member with the lowest sequence',
     file: 'src/engine/rules/bootstrap.ts',
-    find: 'for (const m of known) if (best === undefined || sequenceOf(m).value > best) best = sequenceOf(m).value;',
-    replace: 'for (const m of known) if (best === undefined || sequenceOf(m).value < best) best = sequenceOf(m).value;',
+    find: 'for (const m of known) if (best === undefined || held(m).value > best) best = held(m).value;',
+    replace: 'for (const m of known) if (best === undefined || held(m).value < best) best = held(m).value;',
   },
   {
     name: 'unknown-sequence-is-zero',

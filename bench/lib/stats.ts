@@ -69,6 +69,12 @@ export function spread(values: number[]): string {
   return `${ms(median(values))} (${ms(min(values))}–${ms(max(values))})`;
 }
 
+/** "p50 / p95 (min–max)" of durations in ms, the non-finite left out. */
+export function percentiles(values: number[]): string {
+  const v = values.filter(Number.isFinite);
+  return v.length === 0 ? '–' : `p50 ${ms(percentile(v, 50))} / p95 ${ms(percentile(v, 95))} (${ms(min(v))}–${ms(max(v))})`;
+}
+
 /** A plain text table: columns padded to their widest cell. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -33,7 +33,7 @@ import { formatTimeline } from '../lib/context.ts';
 import { allPrimaries, conditionTrue, createNamespace, createRss, deleteNamespace, deleteRss, isPodReady, NamespaceWatch, type Cluster } from '../lib/kube.ts';
 import { loadAverage, startOperator, type ExecRecord, type OperatorProcess } from '../lib/operator.ts';
 import type { ScenarioResult, SummaryRow } from '../lib/report.ts';
-import { max, median, min, ms, percentile } from '../lib/stats.ts';
+import { max, min, ms, percentiles, spread } from '../lib/stats.ts';
 
 const run = promisify(execFile);
 const AGENT = join(repoRoot, 'examples', 'galera', 'bin', 'galera-agent');
@@ -320,12 +320,7 @@ export async function galeraScenario(ctx: BenchContext): Promise<ScenarioResult>
   }
 
   const n = o.galeraTrials;
-  const stat = (values: number[]) => {
-    const v = values.filter(Number.isFinite);
-    if (v.length === 0) return '–';
-    if (n >= 5) return `p50 ${ms(percentile(v, 50))} / p95 ${ms(percentile(v, 95))} (${ms(min(v))}–${ms(max(v))})`;
-    return `${ms(median(v))} (${ms(min(v))}–${ms(max(v))})`;
-  };
+  const stat = (values: number[]) => (n >= 5 ? percentiles(values) : spread(values.filter(Number.isFinite)));
   const kind = n >= 5 ? 'p50 / p95 (min–max)' : 'median (min–max)';
   const summary: SummaryRow[] = [
     { scenario: `galera bootstrap, 3 members (${n} trial${n === 1 ? '' : 's'})`, metric: `RSS created → 3 primaries, every mariadbd Synced: ${kind}`, value: stat(boots.map((t) => t.totalMs)), target: 'info' },

@@ -28,7 +28,7 @@ import { formatTimeline } from '../lib/context.ts';
 import { createNamespace, createRss, deleteNamespace, NamespaceWatch, type Cluster } from '../lib/kube.ts';
 import { loadAverage, startOperator, type ExecRecord, type OperatorProcess } from '../lib/operator.ts';
 import type { ScenarioResult, SummaryRow } from '../lib/report.ts';
-import { max, median, min, ms, num, percentile } from '../lib/stats.ts';
+import { max, median, ms, num, percentiles } from '../lib/stats.ts';
 
 const run = promisify(execFile);
 const AGENT = join(repoRoot, 'examples', 'postgres', 'bin', 'pg-agent');
@@ -238,10 +238,7 @@ export async function postgresScenario(ctx: BenchContext): Promise<ScenarioResul
     await deleteNamespace(c, ns);
   }
 
-  const stat = (values: number[]) => {
-    const v = values.filter(Number.isFinite);
-    return v.length === 0 ? '–' : `p50 ${ms(percentile(v, 50))} / p95 ${ms(percentile(v, 95))} (${ms(min(v))}–${ms(max(v))})`;
-  };
+  const stat = percentiles;
   const writableRatio = fails.map((t) => t.writableMs / (t.promoteMs + t.followMs)).filter(Number.isFinite);
   const streamingRatio = fails.map((t) => t.streamingMs / (t.promoteMs + t.longestFollowMs)).filter(Number.isFinite);
   const gaps = switches.map((t) => t.unavailableMs);

@@ -2,7 +2,7 @@
 // exactly (values JSON numbers would round), a value out of range reported as such, and histories — a
 // member holding data of another history than the mark's is never seeded without a person saying so.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, testNamespace } from '../support/cluster.ts';
 import { deleteAllPods, setSequence } from '../support/dummy.ts';
@@ -14,17 +14,23 @@ const allPrimaries = (rss: ReplicatedStatefulSet) => (rss.status?.members?.prima
 const condition = (rss: ReplicatedStatefulSet, type: string) => rss.status?.conditions?.find((c) => c.type === type);
 const seeds = (namespace: string, pod: string) => commandsRan(namespace, pod).filter((c) => c.verb === 'seed').length;
 
-const MAX = '18446744073709551615'; // 2^64 − 1
-const ABOVE_2_63 = '9223372036854775809'; // 2^63 + 1
-const ABOVE_2_53 = '9007199254740993'; // 2^53 + 1: a JSON number would read it as 2^53
-
-test('sequences: 2^64−1 beats 2^63+1 and 2^53+1 exactly; 2^64 is reported as out of range and blocks the bootstrap', async (t) => {
-  const namespace = await testNamespace(t, 'u64');
+/** The dummy example in a namespace of its own, under an operator, up as 3 primaries (status every 2 s). */
+async function exampleCluster(t: TestContext, prefix: string): Promise<string> {
+  const namespace = await testNamespace(t, prefix);
   startOperator(t, namespace);
   const manifest = loadManifest('examples/dummy/cluster.yaml');
   manifest.spec.reconcileInterval = '2s';
   await createCluster(namespace, manifest);
   await waitForCluster(namespace, 'example', '3 primaries', allPrimaries);
+  return namespace;
+}
+
+const MAX = '18446744073709551615'; // 2^64 − 1
+const ABOVE_2_63 = '9223372036854775809'; // 2^63 + 1
+const ABOVE_2_53 = '9007199254740993'; // 2^53 + 1: a JSON number would read it as 2^53
+
+test('sequences: 2^64−1 beats 2^63+1 and 2^53+1 exactly; 2^64 is reported as out of range and blocks the bootstrap', async (t) => {
+  const namespace = await exampleCluster(t, 'u64');
 
   setSequence(namespace, 'rss-example-0', ABOVE_2_53);
   setSequence(namespace, 'rss-example-1', ABOVE_2_63);
@@ -58,12 +64,7 @@ test('sequences: 2^64−1 beats 2^63+1 and 2^53+1 exactly; 2^64 is reported as o
 });
 
 test('histories: a member holding a:100 beside the mark b:90 is refused, naming both; the override accepts it', async (t) => {
-  const namespace = await testNamespace(t, 'history');
-  startOperator(t, namespace);
-  const manifest = loadManifest('examples/dummy/cluster.yaml');
-  manifest.spec.reconcileInterval = '2s';
-  await createCluster(namespace, manifest);
-  await waitForCluster(namespace, 'example', '3 primaries', allPrimaries);
+  const namespace = await exampleCluster(t, 'history');
 
   // The cluster's history is b.
   for (const pod of ['rss-example-0', 'rss-example-1', 'rss-example-2']) setSequence(namespace, pod, 'b:90');

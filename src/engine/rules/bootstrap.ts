@@ -166,13 +166,14 @@ function chooseSeed(ctx: Context): Step {
   const { wanted } = ctx;
   const mark = ctx.highestSequence;
   const known = wanted.filter((m) => isKnown(m.rec.sequence));
-  const sequenceOf = (m: Member): Sequence => m.rec.sequence as Sequence;
+  // `known` members only: their sequence was read and understood.
+  const held = (m: Member): Sequence => m.rec.sequence as Sequence;
 
   // The history the seed must belong to: the mark's, else the one the members holding data agree on.
-  const named = [...new Set(known.filter((m) => holdsData(m.rec.sequence)).map((m) => sequenceOf(m).history).filter((h) => h !== undefined))];
+  const named = [...new Set(known.filter((m) => holdsData(m.rec.sequence)).map((m) => held(m).history).filter((h) => h !== undefined))];
   const reference = mark?.history ?? (named.length === 1 ? named[0] : undefined);
   if (reference === undefined && named.length > 1) {
-    const byHistory = named.map((h) => `${h}: ${nameList(known.filter((m) => sequenceOf(m).history === h).map((m) => `${m.name} (${formatSequence(sequenceOf(m))})`))}`);
+    const byHistory = named.map((h) => `${h}: ${nameList(known.filter((m) => held(m).history === h).map((m) => `${m.name} (${formatSequence(held(m))})`))}`);
     return {
       type: 'wait',
       reason: 'BootstrapRefused',
@@ -182,12 +183,12 @@ function chooseSeed(ctx: Context): Step {
       ),
     };
   }
-  const foreign = (m: Member) => reference !== undefined && holdsData(m.rec.sequence) && sequenceOf(m).history !== undefined && sequenceOf(m).history !== reference;
+  const foreign = (m: Member) => reference !== undefined && holdsData(m.rec.sequence) && held(m).history !== undefined && held(m).history !== reference;
 
   // Candidates: tied at the highest sequence; refused below the high-water mark or from another history.
   let best: bigint | undefined;
-  for (const m of known) if (best === undefined || sequenceOf(m).value > best) best = sequenceOf(m).value;
-  const tiedAtBest = known.filter((m) => sequenceOf(m).value === best);
+  for (const m of known) if (best === undefined || held(m).value > best) best = held(m).value;
+  const tiedAtBest = known.filter((m) => held(m).value === best);
   const ours = tiedAtBest.filter((m) => !foreign(m));
   if (ours.length === 0 && tiedAtBest[0] !== undefined) {
     const stranger = tiedAtBest[0];
@@ -195,9 +196,9 @@ function chooseSeed(ctx: Context): Step {
       type: 'wait',
       reason: 'BootstrapRefused',
       message: oneLine(
-        `refusing to bootstrap: the best candidate ${stranger.name} holds sequence ${formatSequence(sequenceOf(stranger))} of history ${sequenceOf(stranger).history}, ` +
+        `refusing to bootstrap: the best candidate ${stranger.name} holds sequence ${formatSequence(held(stranger))} of history ${held(stranger).history}, ` +
           `not this cluster's history ${reference}${mark !== undefined ? ` (highest recorded ${formatSequence(mark)})` : ''}: its data is another cluster's. ` +
-          `Empty its volume if that data is not wanted, or ${overrideHint(stranger.name)} to seed it and make ${sequenceOf(stranger).history} this cluster's history`,
+          `Empty its volume if that data is not wanted, or ${overrideHint(stranger.name)} to seed it and make ${held(stranger).history} this cluster's history`,
       ),
     };
   }
@@ -220,7 +221,7 @@ function chooseSeed(ctx: Context): Step {
         `to seed it, or ${overrideHint('<pod>')} to seed a less advanced member and lose what only the fenced members hold`,
     };
   }
-  const seed = sequenceOf(chosen);
+  const seed = held(chosen);
   if (mark !== undefined && seed.value < mark.value) {
     return {
       type: 'wait',
