@@ -12,7 +12,7 @@ import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { createBackup, ended, testStorage, waitForBackup, type TestStorage } from '../support/backup.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
 import { setFault, setSequence } from '../support/dummy.ts';
-import { clusterEvents, commandsRan, createCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
+import { clusterEvents, commandsRan, createCluster, loadManifest, startOperator, waitForCluster, waitForEvents } from '../support/operator.ts';
 
 const running = (n: number) => (rss: ReplicatedStatefulSet) => (rss.status?.members?.primary?.length ?? 0) === n && rss.status?.phase === 'Running';
 
@@ -57,7 +57,7 @@ test('dummy: a backup streamed into S3 is restored into a new cluster, which see
   assert.equal(sha256(data), done.status?.sha256, 'the recorded checksum is that of the stored bytes');
   const stored = JSON.parse((await storage.read(`${key}.json`)).toString('utf8')) as { sha256: string; sequence: number; member: string };
   assert.deepEqual([stored.sha256, stored.sequence, stored.member], [done.status?.sha256, 42, 'rss-example-2']);
-  assert.ok((await clusterEvents(namespace, 'example')).some((e) => e.reason === 'BackupCompleted'));
+  await waitForEvents(namespace, 'example', 'a BackupCompleted Event', (events) => events.some((e) => e.reason === 'BackupCompleted'));
 
   // Every member's data is lost with its cluster.
   await cluster().custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name: 'example' });
@@ -76,8 +76,7 @@ test('dummy: a backup streamed into S3 is restored into a new cluster, which see
   assert.equal(readFileSync(join(cluster().podDir(namespace, 'rss-restored-0'), 'data', 'sequence'), 'utf8').trim(), '42');
   const verbs = commandsRan(namespace, 'rss-restored-0').map((x) => x.verb);
   assert.ok(verbs.indexOf('restore') >= 0 && verbs.indexOf('restore') < verbs.indexOf('seed'), `restore, then seed (ran: ${verbs.join(' ')})`);
-  const reasons = (await clusterEvents(namespace, 'restored')).map((e) => e.reason);
-  for (const reason of ['Restoring', 'Restored', 'Seeded']) assert.ok(reasons.includes(reason), `event ${reason} (got ${reasons.join(', ')})`);
+  await waitForEvents(namespace, 'restored', 'Restoring, Restored and Seeded Events', (events) => ['Restoring', 'Restored', 'Seeded'].every((reason) => events.some((e) => e.reason === reason)));
 
   // The same backup named by its object key, as after the Backup resource itself is gone: the manifest
   // beside the object is what makes it a backup.
@@ -116,8 +115,7 @@ test('dummy faults: a backup that fails midway, hangs, or loses its member fails
   assert.equal(lost.status?.phase, 'Failed');
   assert.match(lost.status?.message ?? '', /rss-example-2/);
   assert.deepEqual(await storage.keys(), []);
-  const warnings = (await clusterEvents(namespace, 'example')).filter((e) => e.reason === 'BackupFailed');
-  assert.ok(warnings.length >= 3, `a BackupFailed event each (got ${warnings.length})`);
+  await waitForEvents(namespace, 'example', 'a BackupFailed Event for each of the three backups', (events) => events.filter((e) => e.reason === 'BackupFailed').length >= 3);
   // The cluster itself was not harmed by any of it.
   setFault(namespace, 'rss-example-2', 'backup', undefined);
   await waitForCluster(namespace, 'example', '3 primaries again', running(3));
@@ -164,7 +162,7 @@ test('dummy faults: a corrupted object and a failing restore are never followed 
   assert.match(refused.status?.restore?.message ?? '', /checksum mismatch/);
   assert.equal(refused.status?.primaryReplicas ?? 0, 0, 'nothing seeded');
   assert.ok(!existsSync(join(cluster().podDir(namespace, 'rss-copy-0'), 'data', 'sequence')), 'the half-restored data was not kept');
-  assert.ok((await clusterEvents(namespace, 'copy')).some((e) => e.reason === 'RestoreFailed' && /checksum mismatch/.test(e.message)));
+  await waitForEvents(namespace, 'copy', 'a RestoreFailed Event', (events) => events.some((e) => e.reason === 'RestoreFailed' && /checksum mismatch/.test(e.message)));
 
   // The object repaired, but the restore command itself fails on the next member tried.
   await storage.write(key, original);
@@ -205,6 +203,5 @@ test('dummy: with restoreOnDataLoss, a lights-out that lost every volume is rest
   assert.equal(back.status?.restore?.requestedBy, 'policy');
   assert.equal(back.status?.lastBootstrap?.sequence, 35, 'what the newest backup held: the writes after it are lost, as the policy accepts');
   assert.equal(back.status?.highestSequence, 35, 'the mark starts again at the restored sequence');
-  const reasons = (await clusterEvents(namespace, 'example')).map((e) => e.reason);
-  for (const reason of ['Restoring', 'Restored', 'Seeded']) assert.ok(reasons.includes(reason), `event ${reason} (got ${reasons.join(', ')})`);
+  await waitForEvents(namespace, 'example', 'Restoring, Restored and Seeded Events', (events) => ['Restoring', 'Restored', 'Seeded'].every((reason) => events.some((e) => e.reason === reason)));
 });

@@ -8,7 +8,7 @@ import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
 import { kubectlRss } from '../support/plugin.ts';
 import { crashApplication, deleteAllPods, setFault, setSequence } from '../support/dummy.ts';
-import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
+import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster, waitForEvents } from '../support/operator.ts';
 
 const NAME = 'example';
 const allPrimaries = (rss: ReplicatedStatefulSet) => (rss.status?.members?.primary?.length ?? 0) === 3 && rss.status?.phase === 'Running';
@@ -54,7 +54,7 @@ test('fence: the member is stopped and left alone with its pod in place; unfence
     member(rss, pod)?.fenced === true && member(rss, pod)?.role === 'stopped' &&
     /rss-example-1 \(fenced\)/.test(rss.status?.conditions?.find((x) => x.type === 'Degraded')?.message ?? ''));
   assert.equal(fenced.status?.phase, 'Degraded');
-  assert.ok((await clusterEvents(namespace, NAME)).some((e) => e.reason === 'MemberFenced' && e.message.includes(pod)));
+  await waitForEvents(namespace, NAME, 'a MemberFenced Event', (events) => events.some((e) => e.reason === 'MemberFenced' && e.message.includes(pod)));
 
   // Left alone: after several reconcile intervals, the one stop is the last command the member ran, and the
   // pod is the same one. A status probe of the periodic sweep may run before the operator sees the

@@ -18,7 +18,7 @@ import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { objectStore, repoRoot } from '../../controlplane/localcluster.ts';
 import { cluster, testNamespace } from '../support/cluster.ts';
 import { canI as canIAs, refusals as refusalsIn, serviceAccountKubeconfig, serviceAccountUser } from '../support/serviceaccount.ts';
-import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator } from '../support/operator.ts';
+import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForEvents } from '../support/operator.ts';
 
 const deployDir = join(repoRoot, 'deploy');
 
@@ -330,7 +330,7 @@ test('RBAC is enough for the real thing: the operator, as the ServiceAccount, ru
     const list = await c.core.listNamespacedPod({ namespace, labelSelector: 'app=example,rss-active-member=true,rss-role=primary' });
     return list.items.length === 3 ? list : undefined;
   }, 30_000);
-  assert.ok((await clusterEvents(namespace, 'example')).some((e) => e.reason === 'Seeded'), 'the operator recorded Events');
+  await waitForEvents(namespace, 'example', 'the operator recorded Events', (events) => events.some((e) => e.reason === 'Seeded'));
   noRefusals();
 
   // A backup: the operator gets the Secret the cluster names (secrets get), labels the Backup and adds its

@@ -37,7 +37,7 @@ import {
   watchCluster,
   type Writer,
 } from '../support/galera.ts';
-import { clusterEvents, createCluster, getCluster, startOperator, waitForCluster, type OperatorProcess } from '../support/operator.ts';
+import { clusterEvents, createCluster, getCluster, startOperator, waitForCluster, waitForEvents, type OperatorProcess } from '../support/operator.ts';
 
 const BACKUP_TIMEOUT_MS = 600_000;
 const allPrimaries = primaries(3);
@@ -198,10 +198,9 @@ test('galera backup → new cluster: a backup taken under writes with kubectl rs
     await expectSynced(namespace, pod, 3);
     if (pod !== restore.member) assert.ok(lastStartLog(namespace, pod).includes('SST received'), `${pod} joined the restored member by SST`);
   }
-  const events = await clusterEvents(namespace, 'galera2');
-  const reasons = events.map((e) => e.reason);
-  for (const reason of ['Restoring', 'Restored', 'Seeded']) assert.ok(reasons.includes(reason), `event ${reason} (got ${reasons.join(', ')})`);
-  assert.ok(events.some((e) => e.reason === 'Seeded' && e.message.includes(restore.member!) && e.message.includes('before-loss')), 'the Seeded event says restored from before-loss');
+  await waitForEvents(namespace, 'galera2', 'Restoring, Restored and Seeded Events, the Seeded one saying restored from before-loss', (events) =>
+    ['Restoring', 'Restored'].every((reason) => events.some((e) => e.reason === reason)) &&
+    events.some((e) => e.reason === 'Seeded' && e.message.includes(restore.member!) && e.message.includes('before-loss')));
 
   await checkRows(t, namespace, members, writer, backup, asked, backupEnded);
 
@@ -286,7 +285,7 @@ test('galera lights-out with every volume lost: a scheduled backup, more writes,
   assert.equal(condition(rss, 'Available')?.reason, 'BootstrapRefused');
   assert.equal(rss.status?.members?.primary?.length ?? 0, 0, 'nothing seeded');
   assert.equal(rss.status?.highestSequence, mark, 'the mark is kept');
-  assert.ok((await clusterEvents(namespace, 'galera')).some((e) => e.type === 'Warning' && e.reason === 'BootstrapRefused' && e.message.includes('kubectl rss restore')), 'a Warning event BootstrapRefused naming kubectl rss restore');
+  await waitForEvents(namespace, 'galera', 'a Warning event BootstrapRefused naming kubectl rss restore', (events) => events.some((e) => e.type === 'Warning' && e.reason === 'BootstrapRefused' && e.message.includes('kubectl rss restore')));
 
   // kubectl rss restore galera: the latest completed backup.
   const versions = await watchCluster(t, namespace, 'galera');
@@ -313,8 +312,8 @@ test('galera lights-out with every volume lost: a scheduled backup, more writes,
   assert.equal(rss.status?.lastBootstrap?.sequence, restoredSequence);
   assert.equal(restoredPosition(namespace, restore.member!), restoredSequence, 'the sequence galera-agent restore reported');
   assert.ok(restoredSequence >= Number(bs.sequence ?? 0) && restoredSequence < Number(mark), `restored at ${restoredSequence}: from the backup (started at ${bs.sequence}), below the lost cluster's mark ${mark}`);
-  const reasons = (await clusterEvents(namespace, 'galera')).filter((e) => e.message.includes(first.metadata.name!)).map((e) => e.reason);
-  for (const reason of ['Restoring', 'Restored', 'Seeded']) assert.ok(reasons.includes(reason), `event ${reason} naming ${first.metadata.name} (got ${reasons.join(', ')})`);
+  await waitForEvents(namespace, 'galera', `Restoring, Restored and Seeded Events naming ${first.metadata.name}`, (events) =>
+    ['Restoring', 'Restored', 'Seeded'].every((reason) => events.some((e) => e.reason === reason && e.message.includes(first.metadata.name!))));
 
   // The mark restarts from the restored member: the status written with the seed holds its sequence, and
   // from there it follows the new cluster (whose seqno also counts the new view and each join).

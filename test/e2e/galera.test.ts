@@ -14,7 +14,7 @@ import { ANNOTATION_FENCED, ANNOTATION_SEED_OVERRIDE, GROUP, PLURAL, VERSION } f
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, eventually } from '../support/cluster.ts';
 import { BOOT_TIMEOUT_MS, agent, agentLog, condition, expectSynced, galeraManifest, galeraNamespace, ids, lastStartLog, orShowLog, podFile, primaries, seconds, serversUnder, sql, wsrepStatus } from '../support/galera.ts';
-import { clusterEvents, createCluster, getCluster, startOperator, waitForCluster, type OperatorProcess } from '../support/operator.ts';
+import { clusterEvents, createCluster, getCluster, startOperator, waitForCluster, waitForEvents, type OperatorProcess } from '../support/operator.ts';
 
 const run = promisify(execFile);
 const NAME = 'galera';
@@ -309,7 +309,7 @@ test('galera lights-out: members stop one after another under writes, then all p
   t.diagnostic(`lights-out recovery (pods deleted → 3 primaries, including the unpause): ${seconds(lightsOutAt)}`);
   assert.equal(rss.status?.lastBootstrap?.pod, 'rss-galera-1', 'the member with the highest seqno seeded');
   assert.equal(rss.status?.lastBootstrap?.sequence, recovered, 'seeded at the seqno the killed member recovered');
-  assert.ok((await clusterEvents(namespace, NAME)).some((e) => e.reason === 'Seeded' && e.message.includes('rss-galera-1')));
+  await waitForEvents(namespace, NAME, 'a Seeded Event', (events) => events.some((e) => e.reason === 'Seeded' && e.message.includes('rss-galera-1')));
 
   await expectAllRows(namespace, acked);
   t.diagnostic(`rows lost: 0 of ${acked.size}`);
@@ -390,9 +390,8 @@ test('galera rolling update under writes: a server setting changed in the pod te
   }
   const how = (pod: string) => (lastStartLog(namespace, pod).includes('Receiving IST:') ? 'IST' : 'SST');
   t.diagnostic(`per member, stop → Synced again in its new pod: ${down.map((d) => `${d.pod} ${((d.up - d.down) / 1000).toFixed(1)} s (${how(d.pod)})`).join(', ')}`);
-  const events = await clusterEvents(namespace, NAME);
+  const events = await waitForEvents(namespace, NAME, 'a RolloutComplete Event', (list) => list.some((e) => e.reason === 'RolloutComplete'));
   assert.equal(events.filter((e) => e.reason === 'MemberUpdating').length, 3, 'a MemberUpdating event per member');
-  assert.ok(events.some((e) => e.reason === 'RolloutComplete'), 'a RolloutComplete event');
   assert.equal(condition(after, 'Updated')?.status, 'True');
   assert.ok(progress.some((p) => p.startsWith('RollingUpdate')), `progress: ${progress.join(', ')}`);
   assert.equal(progress.at(-1), 'Complete 3/3');
@@ -475,7 +474,7 @@ test('galera guard: the most advanced member comes back empty from a lights-out,
   for (const text of ['rss-galera-2', `sequence ${older['rss-galera-2']}`, String(mark), `${ANNOTATION_SEED_OVERRIDE}=rss-galera-2`]) {
     assert.ok(refused.message.includes(text), `the condition's message names ${text}: ${refused.message}`);
   }
-  assert.ok((await clusterEvents(namespace, NAME)).some((e) => e.type === 'Warning' && e.reason === 'BootstrapRefused' && e.message.includes('rss-galera-2') && e.message.includes(String(mark))), 'a Warning event BootstrapRefused');
+  await waitForEvents(namespace, NAME, 'a Warning event BootstrapRefused', (events) => events.some((e) => e.type === 'Warning' && e.reason === 'BootstrapRefused' && e.message.includes('rss-galera-2') && e.message.includes(String(mark))));
   const read = Object.fromEntries((rss.status?.memberStatus ?? []).map((m) => [m.name, m.sequence]));
   assert.deepEqual(read, now, 'status.memberStatus shows the sequences read');
   assert.equal(rss.status?.highestSequence, mark, 'the mark is kept');
@@ -498,7 +497,7 @@ test('galera guard: the most advanced member comes back empty from a lights-out,
   t.diagnostic(`override → 3 primaries: ${seconds(overridden)}`);
   assert.equal(rss.status?.lastBootstrap?.override, true);
   assert.equal(rss.status?.lastBootstrap?.sequence, older['rss-galera-2']);
-  assert.ok((await clusterEvents(namespace, NAME)).some((e) => e.reason === 'Seeded' && e.message.includes('rss-galera-2') && e.message.includes(ANNOTATION_SEED_OVERRIDE)), 'a Seeded event mentions the override');
+  await waitForEvents(namespace, NAME, 'a Seeded event mentions the override', (events) => events.some((e) => e.reason === 'Seeded' && e.message.includes('rss-galera-2') && e.message.includes(ANNOTATION_SEED_OVERRIDE)));
   await eventually('the override annotation to be removed', async () => !(await getCluster(namespace, NAME)).metadata.annotations?.[ANNOTATION_SEED_OVERRIDE], 30_000);
   assert.ok(lastStartLog(namespace, 'rss-galera-1').includes('SST received'), 'the emptied member joined by a full state transfer');
   // The mark starts again from the seeded member: the status written with the seed holds its sequence, the
@@ -549,8 +548,7 @@ test('galera resize 3→5→3 under writes: the new members join by SST, the rem
     await expectSynced(namespace, pod, 5);
     assert.ok(lastStartLog(namespace, pod).includes('SST received'), `${pod} joined by SST`);
   }
-  const events = await clusterEvents(namespace, NAME);
-  for (const pod of added) assert.ok(events.some((e) => e.reason === 'MemberJoined' && e.message.startsWith(`${pod} joined`)), `${pod}: MemberJoined`);
+  await waitForEvents(namespace, NAME, `MemberJoined Events for ${added.join(' and ')}`, (events) => added.every((pod) => events.some((e) => e.reason === 'MemberJoined' && e.message.startsWith(`${pod} joined`))));
   await eventually('writes through the new members', () => added.every((pod) => (writer.through.get(pod) ?? 0) >= 3), 60_000, 100);
   await expectAllRows(namespace, new Set(writer.acked), membersOf(5));
 
@@ -592,8 +590,8 @@ test('galera resize 3→5→3 under writes: the new members join by SST, the rem
     return line.time;
   });
   assert.ok(stopped[1]! < stopped[0]!, 'rss-galera-4 stopped before rss-galera-3');
-  const stopEvents = (await clusterEvents(namespace, NAME)).filter((e) => e.reason === 'MemberStopped');
-  for (const pod of added) assert.ok(stopEvents.some((e) => e.message.startsWith(`Stopped ${pod}:`) && e.message.includes('scaling down')), `${pod}: MemberStopped`);
+  await waitForEvents(namespace, NAME, `MemberStopped Events (scaling down) for ${added.join(' and ')}`, (events) =>
+    added.every((pod) => events.some((e) => e.reason === 'MemberStopped' && e.message.startsWith(`Stopped ${pod}:`) && e.message.includes('scaling down'))));
 
   for (const pod of MEMBERS) await expectSynced(namespace, pod, 3);
   const samples = sampler.samples().filter((s) => s.status !== undefined);

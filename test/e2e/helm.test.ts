@@ -17,7 +17,7 @@ import { API_VERSION, BACKUP_KIND, BACKUP_PLURAL, BACKUP_SCHEDULE_KIND, BACKUP_S
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { repoRoot } from '../../controlplane/localcluster.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
-import { clusterEvents, createCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
+import { clusterEvents, createCluster, loadManifest, startOperator, waitForCluster, waitForEvents } from '../support/operator.ts';
 import { canI, refusals, serviceAccountKubeconfig, serviceAccountUser } from '../support/serviceaccount.ts';
 
 const chartDir = join(repoRoot, 'charts', 'rss-operator');
@@ -467,7 +467,7 @@ test('helm install (a list of namespaces): the operator, with the chart\'s argum
     throw new Error(`${error.message}\nrefusals: ${refusals(operator.log()).slice(0, 3).join('\n')}\n(log: ${operator.logFile})`);
   });
   assert.deepEqual(rss.status?.members?.primary, ['rss-example-0', 'rss-example-1', 'rss-example-2']);
-  assert.ok((await clusterEvents(second, 'example')).some((e) => e.reason === 'Seeded'), 'the operator recorded Events');
+  await waitForEvents(second, 'example', 'the operator recorded Events', (events) => events.some((e) => e.reason === 'Seeded'));
 
   // Backups and schedules in a watched namespace, through the chart's Role: a schedule gets its next time
   // (backupschedules/status); a Backup of a cluster without a backup command fails and says why

@@ -6,7 +6,7 @@ import { Watch } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
-import { commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster, clusterEvents } from '../support/operator.ts';
+import { commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster, clusterEvents, waitForEvents } from '../support/operator.ts';
 
 const allPrimaries = (n: number) => (rss: ReplicatedStatefulSet) =>
   (rss.status?.members?.primary?.length ?? 0) === n && rss.status?.phase === 'Running' && (rss.status?.replicas ?? 0) === n;
@@ -64,8 +64,7 @@ test('create: the example comes up with 3 primaries, visible to the original que
   // The joiners were given the running primaries as arguments.
   const join = commandsRan(namespace, 'rss-example-2').find((x) => x.verb === 'primary');
   assert.equal(join?.args, 'rss-example-0.example-svc rss-example-1.example-svc');
-  const reasons = (await clusterEvents(namespace, 'example')).map((e) => e.reason);
-  assert.ok(reasons.includes('Seeded') && reasons.includes('MemberJoined'), `events: ${reasons.join(', ')}`);
+  await waitForEvents(namespace, 'example', 'Seeded and MemberJoined Events', (events) => events.some((e) => e.reason === 'Seeded') && events.some((e) => e.reason === 'MemberJoined'));
 });
 
 test('resize: 3→5 by editing the spec and by kubectl scale, then 5→3 stops the two highest members before removing them', async (t) => {

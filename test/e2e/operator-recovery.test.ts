@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
 import { deleteAllPods, setFault, setSequence } from '../support/dummy.ts';
-import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
+import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster, waitForEvents } from '../support/operator.ts';
 
 const MEMBERS = ['rss-example-0', 'rss-example-1', 'rss-example-2'];
 const allPrimaries = (rss: ReplicatedStatefulSet) => (rss.status?.members?.primary?.length ?? 0) === 3 && rss.status?.phase === 'Running';
@@ -72,7 +72,7 @@ test('lights-out: the most advanced member seeds; an unknown sequence blocks unt
   await new Promise((r) => setTimeout(r, 3000));
   rss = await getCluster(namespace, 'example');
   assert.equal(rss.status?.members?.primary?.length ?? 0, 0, 'no member was seeded while a sequence was unknown');
-  assert.ok((await clusterEvents(namespace, 'example')).some((e) => e.type === 'Warning' && e.reason === 'SequenceUnknown' && e.message.includes('rss-example-2')));
+  await waitForEvents(namespace, 'example', 'a SequenceUnknown Event', (events) => events.some((e) => e.type === 'Warning' && e.reason === 'SequenceUnknown' && e.message.includes('rss-example-2')));
 
   // It resolves: the sequence is read again at the interval and the highest (rss-example-2, 20) seeds.
   setSequence(namespace, 'rss-example-2', '20');
@@ -107,7 +107,7 @@ test('guard: a bootstrap below the recorded high-water mark is refused until the
   const refused = rss.status?.conditions?.find((x) => x.reason === 'BootstrapRefused')!;
   assert.match(refused.message, /42/);
   assert.match(refused.message, /seed-override/);
-  assert.ok((await clusterEvents(namespace, 'example')).some((e) => e.type === 'Warning' && e.reason === 'BootstrapRefused'));
+  await waitForEvents(namespace, 'example', 'a BootstrapRefused Event', (events) => events.some((e) => e.type === 'Warning' && e.reason === 'BootstrapRefused'));
   assert.equal(rss.status?.members?.primary?.length ?? 0, 0);
 
   c.kubectl(['-n', namespace, 'annotate', 'rss/example', 'rss.clusterlabs.org/seed-override=rss-example-1']);

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, eventually } from '../support/cluster.ts';
 import { galeraNamespace as appNamespace, kubectlRssAsync, orShowLog, watchCluster } from '../support/galera.ts';
-import { clusterEvents, createCluster, startOperator, waitForCluster, type OperatorProcess } from '../support/operator.ts';
+import { clusterEvents, createCluster, startOperator, waitForCluster, waitForEvents, type OperatorProcess } from '../support/operator.ts';
 import { killPostmaster, podFile, postgresManifest, postmasterPid, primaryOf, sql } from '../support/postgres.ts';
 
 const NAME = 'pg';
@@ -160,8 +160,7 @@ test('PostgreSQL: primary lost — a caught-up standby is promoted in place; an 
   t.diagnostic(`promoted: ${promoted}; outages seen by the writer: ${writer.outages.map((o) => `${o.to - o.from} ms`).join(', ')}`);
   for (const [pod, pid] of before) assert.equal(postmasterPid(namespace, pod), pid, `${pod}'s postmaster kept running (promoted or re-pointed in place); its agent.log ends:\n${agentTail(namespace, pod)}`);
   assert.equal(await primaryOf(namespace, NAME), promoted, 'the promoted member answers as the only primary');
-  const events = await clusterEvents(namespace, NAME);
-  assert.ok(events.some((e) => e.reason === 'Seeded' && e.message.includes(promoted) && e.message.includes('promoted in place')));
+  await waitForEvents(namespace, NAME, `a Seeded Event saying ${promoted} was promoted in place`, (events) => events.some((e) => e.reason === 'Seeded' && e.message.includes(promoted) && e.message.includes('promoted in place')));
   await writer.waitFor(50);
   await expectAllRows(namespace, writer.acked);
 
@@ -216,8 +215,7 @@ test('PostgreSQL: kubectl rss switchover to a named standby, then a rolling upda
   assert.equal(asked.status, 0, asked.stderr);
   await orShowLog(t, operator, waitForCluster(namespace, NAME, 'rss-pg-2 primary', settled('rss-pg-2'), 120_000));
   assert.equal(await primaryOf(namespace, NAME), 'rss-pg-2');
-  const switched = (await clusterEvents(namespace, NAME)).find((e) => e.reason === 'SwitchedOver');
-  assert.match(switched?.message ?? '', /rss-pg-2 is the primary \(it was rss-pg-0\)/);
+  await waitForEvents(namespace, NAME, 'a SwitchedOver Event from rss-pg-0 to rss-pg-2', (events) => events.some((e) => e.reason === 'SwitchedOver' && /rss-pg-2 is the primary \(it was rss-pg-0\)/.test(e.message)));
   t.diagnostic(`switchover: the writer's outages ${writer.outages.map((o) => `${o.to - o.from} ms`).join(', ')}`);
   await writer.waitFor(30);
   const outagesBefore = writer.outages.length;

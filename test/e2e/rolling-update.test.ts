@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
-import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
+import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster, waitForEvents } from '../support/operator.ts';
 
 const NAME = 'example';
 
@@ -116,9 +116,7 @@ test('rolling update: an image change replaces 5 members one at a time, secondar
   assert.ok(!progress.some((p) => p.startsWith('Complete') && p !== 'Complete 5/5'), 'never Complete before every member is replaced');
   const updated = after.status?.conditions?.find((x) => x.type === 'Updated');
   assert.equal(updated?.status, 'True');
-  const events = await clusterEvents(namespace, NAME);
-  const reasons = events.map((e) => e.reason);
-  assert.ok(reasons.includes('RollingUpdate') && reasons.includes('RolloutComplete'), reasons.join(', '));
+  const events = await waitForEvents(namespace, NAME, 'RollingUpdate and RolloutComplete Events', (list) => list.some((e) => e.reason === 'RollingUpdate') && list.some((e) => e.reason === 'RolloutComplete'));
   assert.equal(events.filter((e) => e.reason === 'MemberUpdating').length, 5);
 });
 

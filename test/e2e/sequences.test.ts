@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, testNamespace } from '../support/cluster.ts';
 import { deleteAllPods, setSequence } from '../support/dummy.ts';
-import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
+import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster, waitForEvents } from '../support/operator.ts';
 import { kubectlRss } from '../support/plugin.ts';
 import { ANNOTATION_SEED_OVERRIDE } from '../../src/api/names.ts';
 
@@ -55,7 +55,7 @@ test('sequences: 2^64−1 beats 2^63+1 and 2^53+1 exactly; 2^64 is reported as o
   assert.match(condition(blocked, 'Bootstrapped')!.message, /outside 0…18446744073709551615/);
   const member = blocked.status?.memberStatus?.find((m) => m.name === 'rss-example-0');
   assert.match(member?.lastError ?? '', /18446744073709551616.*outside 0…18446744073709551615 \(an unsigned 64-bit integer\)/);
-  assert.ok((await clusterEvents(namespace, 'example')).some((e) => e.type === 'Warning' && e.reason === 'SequenceUnknown' && e.message.includes('rss-example-0')));
+  await waitForEvents(namespace, 'example', 'a SequenceUnknown Event', (events) => events.some((e) => e.type === 'Warning' && e.reason === 'SequenceUnknown' && e.message.includes('rss-example-0')));
   assert.equal((await getCluster(namespace, 'example')).status?.members?.primary?.length ?? 0, 0, 'nothing seeded while a sequence is out of range');
 
   // Back in range (the most advanced), it seeds.
@@ -82,7 +82,7 @@ test('histories: a member holding a:100 beside the mark b:90 is refused, naming 
   const message = condition(rss, 'Bootstrapped')!.message;
   assert.match(message, /rss-example-0 holds sequence a:100 of history a, not this cluster's history b/);
   assert.match(message, /seed-override/);
-  assert.ok((await clusterEvents(namespace, 'example')).some((e) => e.type === 'Warning' && e.reason === 'BootstrapRefused' && e.message.includes('history b')));
+  await waitForEvents(namespace, 'example', 'a BootstrapRefused Event', (events) => events.some((e) => e.type === 'Warning' && e.reason === 'BootstrapRefused' && e.message.includes('history b')));
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal(seeds(namespace, 'rss-example-0'), before, 'the member of another history was not seeded');
   assert.equal((await getCluster(namespace, 'example')).status?.members?.primary?.length ?? 0, 0, 'nothing was seeded');

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
 import { crashApplication, setFault, setSequence } from '../support/dummy.ts';
-import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster } from '../support/operator.ts';
+import { clusterEvents, commandsRan, createCluster, getCluster, loadManifest, startOperator, waitForCluster, waitForEvents } from '../support/operator.ts';
 import { kubectlRss } from '../support/plugin.ts';
 
 const M = ['rss-example-0', 'rss-example-1', 'rss-example-2'] as const;
@@ -58,9 +58,8 @@ test('single primary: promotion in place, the old primary back when it holds mor
     assert.ok(!other.includes('stop'), `rss-example-2 was not stopped: ${other.join(' ')}`);
     assert.ok(other.includes('secondary'), `rss-example-2 was re-pointed: ${other.join(' ')}`);
     assert.ok(verbsSince(namespace, 'rss-example-0', since).includes('secondary'), 'the old primary came back as a secondary');
-    const events = await clusterEvents(namespace, 'example');
-    assert.ok(events.some((e) => e.reason === 'Seeded' && /rss-example-1.*promoted in place/.test(e.message)), 'the Seeded event says in place');
-    assert.ok(events.some((e) => e.reason === 'MemberRepointed' && e.message.startsWith('rss-example-2')));
+    await waitForEvents(namespace, 'example', 'a Seeded Event saying in place and a MemberRepointed Event', (events) =>
+      events.some((e) => e.reason === 'Seeded' && /rss-example-1.*promoted in place/.test(e.message)) && events.some((e) => e.reason === 'MemberRepointed' && e.message.startsWith('rss-example-2')));
   });
 
   await t.test('primary lost while it held more than the secondaries: it seeds again, the secondaries are re-pointed, not stopped', async () => {
@@ -89,8 +88,7 @@ test('single primary: promotion in place, the old primary back when it holds mor
     const old = verbsSince(namespace, 'rss-example-1', since);
     assert.deepEqual(old.filter((v) => v === 'stop' || v === 'secondary' || v === 'seed'), ['stop', 'secondary'], `the old primary: ${old.join(' ')}`);
     assert.ok(!verbsSince(namespace, 'rss-example-0', since).includes('stop'), 'the other secondary was not stopped');
-    const events = await clusterEvents(namespace, 'example');
-    assert.ok(events.some((e) => e.reason === 'SwitchedOver' && e.message.startsWith('rss-example-2 is the primary (it was rss-example-1)')));
+    await waitForEvents(namespace, 'example', 'a SwitchedOver Event', (events) => events.some((e) => e.reason === 'SwitchedOver' && e.message.startsWith('rss-example-2 is the primary (it was rss-example-1)')));
   });
 
   await t.test('switchover to a member that is behind: abandoned, the old primary is started again and the Event says why', async () => {

@@ -97,8 +97,31 @@ export function commandsRan(namespace: string, pod: string): { time: number; ver
     });
 }
 
+export interface RecordedEvent {
+  type: string;
+  reason: string;
+  message: string;
+}
+
 /** Events recorded on the RSS, oldest first. */
-export async function clusterEvents(namespace: string, name: string): Promise<{ type: string; reason: string; message: string }[]> {
+export async function clusterEvents(namespace: string, name: string): Promise<RecordedEvent[]> {
   const list = await cluster().core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
   return list.items.map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '' }));
+}
+
+/**
+ * Waits until the Events recorded on the RSS satisfy `check`, and returns them. The operator writes an Event
+ * after the action it reports (as client-go's recorder does), so a status already seen does not mean its
+ * Event is stored yet. The failure message lists the Events seen last.
+ */
+export async function waitForEvents(namespace: string, name: string, what: string, check: (events: RecordedEvent[]) => boolean, timeoutMs = 30_000): Promise<RecordedEvent[]> {
+  let last: RecordedEvent[] = [];
+  try {
+    return await eventually(what, async () => {
+      last = await clusterEvents(namespace, name);
+      return check(last) ? last : undefined;
+    }, timeoutMs, 150);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nevents seen: ${last.map((e) => `${e.reason}: ${e.message}`).join('\n  ') || 'none'}`);
+  }
 }
