@@ -180,6 +180,8 @@ export interface MemberStatus {
   role: Role;
   /** UID of the pod this entry describes. */
   podUID?: string;
+  /** The pod's container restarts when last observed: a restart in place starts a fresh entry. */
+  podRestarts?: number;
   /**
    * Last sequence read (while stopped, or to choose a primary); null = read, but unknown. Absent = not read.
    * A number while it is a safe integer, else a decimal string.

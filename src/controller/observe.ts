@@ -13,6 +13,8 @@ export function podView(pod: V1Pod | undefined): PodView {
   if (pod.metadata?.uid) view.uid = pod.metadata.uid;
   const revision = pod.metadata?.labels?.[LABEL_REVISION];
   if (revision) view.revision = revision;
+  const statuses = pod.status?.containerStatuses;
+  if (statuses) view.restarts = statuses.reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
   if (pod.metadata?.deletionTimestamp) view.phase = 'Terminating';
   else if (pod.status?.phase === 'Running') view.phase = 'Running';
   else if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') view.phase = 'Failed';

@@ -20,6 +20,7 @@ export function sequenceFromStatus(value: unknown, history: string | null | unde
 function toRecord(s: MemberStatus): MemberRecord {
   const r: MemberRecord = { name: s.name, role: s.role, failures: s.failures ?? 0, seedFailures: s.seedFailures ?? 0 };
   if (s.podUID) r.podUid = s.podUID;
+  if (typeof s.podRestarts === 'number') r.podRestarts = s.podRestarts;
   if (s.sequence !== undefined) r.sequence = sequenceFromStatus(s.sequence, s.history);
   if (s.degraded) r.degraded = true;
   if (Array.isArray(s.following)) r.following = s.following;
@@ -36,6 +37,7 @@ function toRecord(s: MemberStatus): MemberRecord {
 function toMemberStatus(r: MemberRecord, pod: V1Pod | undefined, fenced: boolean, disruption: string | undefined): MemberStatus {
   const s: MemberStatus = { name: r.name, role: r.role, failures: r.failures, seedFailures: r.seedFailures };
   if (r.podUid) s.podUID = r.podUid;
+  if (r.podRestarts !== undefined) s.podRestarts = r.podRestarts;
   if (r.sequence !== undefined) s.sequence = r.sequence === null ? null : sequenceToJson(r.sequence.value);
   if (r.sequence?.history !== undefined) s.history = r.sequence.history;
   if (r.degraded) s.degraded = true;

@@ -50,19 +50,30 @@ export interface Scaling {
 }
 
 /**
- * The record to use for a member in this observation. A new pod (UID differs from the record's) or a
- * missing pod gets a fresh record: role 'unknown' when the pod is Running (status is probed), 'stopped'
- * otherwise. A pod that is not Running cannot be running the application: a recorded running or unknown
- * role becomes 'stopped' (a 'failed' role is kept, so the status shows why).
+ * The record to use for a member in this observation. A new pod (UID differs from the record's), a pod
+ * whose containers restarted in place since the record was written, or a missing pod gets a fresh record:
+ * role 'unknown' when the pod is Running (status is probed), 'stopped' otherwise. A pod that is not Running
+ * cannot be running the application: a recorded running or unknown role becomes 'stopped' (a 'failed' role
+ * is kept, so the status shows why).
  */
 export function normaliseRecord(member: MemberObservation): MemberRecord {
   const { name, pod, record } = member;
   const running = pod.phase === 'Running';
   if (pod.phase === 'Missing') return freshRecord(name, 'stopped');
-  if (record.podUid !== pod.uid) return freshRecord(name, running ? 'unknown' : 'stopped', pod.uid);
+  if (record.podUid !== pod.uid || restartedInPlace(record, pod)) {
+    const fresh = freshRecord(name, running ? 'unknown' : 'stopped', pod.uid);
+    if (pod.restarts !== undefined) fresh.podRestarts = pod.restarts;
+    return fresh;
+  }
   const normalised: MemberRecord = { ...record, name };
+  if (pod.restarts !== undefined) normalised.podRestarts = pod.restarts;
   if (!running && normalised.role !== 'failed' && normalised.role !== 'stopped') normalised.role = 'stopped';
   return normalised;
+}
+
+/** The pod's containers restarted since the record was written (a record without a count predates counting). */
+export function restartedInPlace(record: MemberRecord, pod: PodView): boolean {
+  return pod.restarts !== undefined && record.podRestarts !== undefined && pod.restarts > record.podRestarts;
 }
 
 export function knownSequence(rec: MemberRecord): Sequence | undefined {

@@ -90,7 +90,7 @@ export function describeFailure(command: string, outcome: CommandOutcome): strin
   return clip(stderr === '' ? text : `${text}: ${stderr}`);
 }
 
-type OptionalKey = 'podUid' | 'sequence' | 'sequenceAt' | 'lastStatus' | 'lastStatusAt' | 'stopFailed' | 'fenceStopped' | 'lastError' | 'restoredFrom' | 'restoreFailedAt' | 'degraded' | 'following';
+type OptionalKey = 'podUid' | 'podRestarts' | 'sequence' | 'sequenceAt' | 'lastStatus' | 'lastStatusAt' | 'stopFailed' | 'fenceStopped' | 'lastError' | 'restoredFrom' | 'restoreFailedAt' | 'degraded' | 'following';
 
 /** A copy of the record without the given optional fields (absent, not set to undefined). */
 function without(record: MemberRecord, ...keys: OptionalKey[]): MemberRecord {

@@ -72,6 +72,11 @@ export interface PodView {
   uid?: string;
   /** Template revision the pod was created from (StatefulSet controller-revision-hash label). */
   revision?: string;
+  /**
+   * How many times the pod's containers were restarted in place (the sum of their restartCount). A restart
+   * loses whatever ran in the container, as a new pod would, though the pod and its UID stay.
+   */
+  restarts?: number;
 }
 
 /** What the operator has recorded about a member; persisted in the RSS status, so it survives restarts. */
@@ -79,6 +84,8 @@ export interface MemberRecord {
   name: string;
   /** UID of the pod this record describes; a different UID means a new pod and a fresh record. */
   podUid?: string;
+  /** The pod's container restarts when last observed; more restarts mean a fresh record, as a new pod does. */
+  podRestarts?: number;
   role: Role;
   /**
    * Last sequence reported for this pod while the application was stopped.

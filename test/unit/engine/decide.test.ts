@@ -424,6 +424,29 @@ describe('records', () => {
     assert.equal(plan.change, undefined);
   });
 
+  it('a container restarted in place (same pod UID, more restarts) resets the record as a new pod does', () => {
+    const restarted = member(1, { role: 'primary', sequence: 5, failures: 1 });
+    restarted.record.podRestarts = 0;
+    restarted.pod.restarts = 1;
+    const plan = decide(policy(), observation([member(0, { role: 'primary' }), restarted, member(2, { role: 'primary' })]));
+    assert.deepEqual(plan.records[1], { name: name(1), podUid: 'uid-1', podRestarts: 1, role: 'unknown', failures: 0, seedFailures: 0 });
+    assert.deepEqual(plan.reads, [{ kind: 'status', member: name(1) }]);
+  });
+
+  it('the same restart count keeps the record; a record written before restarts were counted takes the count', () => {
+    const same = member(1, { role: 'primary' });
+    same.record.podRestarts = 2;
+    same.pod.restarts = 2;
+    const uncounted = member(2, { role: 'primary' });
+    uncounted.pod.restarts = 4;
+    const plan = decide(policy(), observation([member(0, { role: 'primary' }), same, uncounted]));
+    assert.equal(plan.records[1]!.role, 'primary');
+    assert.equal(plan.records[1]!.podRestarts, 2);
+    assert.equal(plan.records[2]!.role, 'primary');
+    assert.equal(plan.records[2]!.podRestarts, 4);
+    assert.deepEqual(plan.reads, []);
+  });
+
   it('keeps a stopped record without pod UID for a Missing pod, and a stopped one for a Pending new pod', () => {
     const members = [member(0, { role: 'primary' }), member(1, { phase: 'Missing', role: 'primary', sequence: 3 }), member(2, { phase: 'Pending', uid: 'x', recordUid: 'y' })];
     const plan = decide(policy(), observation(members));
