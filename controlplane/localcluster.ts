@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, c
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pushImages, realNodesRunning, startRealNodes, stopRealNodes, type RealNodesState } from './realnode.ts';
 
 export const repoRoot = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const controlplaneDir = join(repoRoot, 'controlplane');
@@ -46,6 +47,8 @@ interface StateFile {
   startedAt: string;
   /** Absent in the state of a control plane started before it had an S3 server. */
   objectStore?: ObjectStore;
+  /** Real nodes (kubelet, containerd) joined to it: `up --real-node`. */
+  realNodes?: RealNodesState;
 }
 
 /** Components in start order; stopped in reverse. */
@@ -161,6 +164,13 @@ function ensurePki(dir: string): void {
   issue('admin', '/O=system:masters/CN=rss-local-admin');
 }
 
+/** A client certificate <name>.crt/.key signed by the local CA (a real node's kubelet identity). */
+function issueClientCertificate(dir: string, name: string, subject: string): void {
+  if (existsSync(join(dir, `${name}.crt`))) return;
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
+  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '3650'], dir);
+}
+
 function writeKubeconfig(file: string, pki: string, port: number): void {
   const b64 = (name: string) => readFileSync(join(pki, name)).toString('base64');
   writeFileSync(
@@ -189,7 +199,7 @@ current-context: rss-local
   );
 }
 
-function startProcess(name: Component, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
   const p = paths();
   mkdirSync(p.logs, { recursive: true });
   const out = openSync(join(p.logs, `${name}.log`), 'a');
@@ -209,9 +219,9 @@ function logTail(name: string, lines = 15): string {
   }
 }
 
-async function waitFor(name: Component, pid: number, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+async function waitFor(name: string, pid: number, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const program = PROGRAMS[name] ? `${PROGRAMS[name]} ` : '';
+  const program = PROGRAMS[name as Component] ? `${PROGRAMS[name as Component]} ` : '';
   while (Date.now() < deadline) {
     if (!alive(pid)) throw new ControlPlaneError(name, `${program}exited during start-up. Last lines of ${join(paths().logs, name + '.log')}:\n${logTail(name)}`);
     try {
@@ -285,13 +295,86 @@ export function isUp(): boolean {
   return COMPONENTS.every((c) => alive(state.pids[c]));
 }
 
+export interface UpOptions {
+  /** Real nodes to join (kubelet, containerd, runc): 0 for kwok's fake nodes alone. */
+  realNodes?: number;
+}
+
+/** Whether the real nodes of `up --real-node` run. */
+export function realNodesUp(): boolean {
+  const state = readState();
+  return isUp() && realNodesRunning(state?.realNodes);
+}
+
+function writeState(state: StateFile): void {
+  // 0600: the state holds the S3 secret.
+  writeFileSync(join(paths().state, 'state.json'), JSON.stringify(state, null, 2), { mode: 0o600 });
+}
+
+/** Runs a build script of controlplane/ (cached builds) and returns the folder it prints last. */
+function buildScript(name: string): string {
+  const result = spawnSync('bash', [join(controlplaneDir, name)], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (result.status !== 0) throw new ControlPlaneError('real-node', `controlplane/${name} failed (exit ${result.status ?? result.signal}); its messages are above`);
+  return result.stdout.trim().split('\n').pop() ?? '';
+}
+
+/** Builds the node's binaries and images (cached) and joins `count` real nodes to the running control plane. */
+async function addRealNodes(state: StateFile, count: number): Promise<void> {
+  const p = paths();
+  if (state.realNodes) {
+    log('the real nodes are partly running; stopping them first');
+    await stopRealNodes(state.realNodes, log);
+    delete state.realNodes;
+    writeState(state);
+  }
+  const nodeBin = buildScript('build-node.sh');
+  const imageDir = buildScript('build-images.sh');
+  const pki = join(p.state, 'pki');
+  const started = Date.now();
+  try {
+    state.realNodes = await startRealNodes(
+      {
+        stateDir: p.state,
+        nodeBin,
+        bin: state.bin,
+        pki,
+        apiserverPort: state.ports.apiserver,
+        kubeconfig: p.kubeconfig,
+        issueClientCertificate: (name, subject) => issueClientCertificate(pki, name, subject),
+        startProcess,
+        waitFor,
+        freePort,
+        log,
+      },
+      count,
+      imageDir,
+      (partial) => {
+        state.realNodes = partial;
+        writeState(state);
+      },
+    );
+  } catch (error) {
+    delete state.realNodes;
+    writeState(state);
+    throw error instanceof ControlPlaneError ? error : new ControlPlaneError('real-node', (error as Error).message);
+  }
+  writeState(state);
+  log(`${count} real node${count === 1 ? '' : 's'} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 /** Starts the control plane, or reuses a running one. Throws ControlPlaneError naming the part that failed. */
-export async function up(): Promise<UpResult> {
+export async function up(options: UpOptions = {}): Promise<UpResult> {
   const started = Date.now();
   const p = paths();
   const existing = readState();
   if (existing && isUp()) {
-    return { kubeconfig: p.kubeconfig, bin: existing.bin, reused: true, seconds: 0 };
+    if (options.realNodes && !realNodesRunning(existing.realNodes)) await addRealNodes(existing, options.realNodes);
+    else if (options.realNodes && existing.realNodes) {
+      // The images may have changed since the nodes started (the operator's source, an example's agent).
+      existing.realNodes.images = pushImages(existing.realNodes, buildScript('build-images.sh'));
+      writeState(existing);
+    }
+    return { kubeconfig: p.kubeconfig, bin: existing.bin, reused: true, seconds: (Date.now() - started) / 1000 };
   }
   if (existing) {
     log('a previous control plane is partly running; stopping it first');
@@ -340,6 +423,9 @@ export async function up(): Promise<UpResult> {
       '--authorization-mode=Node,RBAC', '--kubelet-preferred-address-types=InternalIP',
       `--kubelet-client-certificate=${join(pki, 'admin.crt')}`, `--kubelet-client-key=${join(pki, 'admin.key')}`,
       '--endpoint-reconciler-type=none', '--v=1',
+      // A namespace may name default tolerations and a node selector for its pods: the real-node suite runs
+      // manifests as users wrote them (no toleration) on the tainted real nodes this way.
+      '--enable-admission-plugins=PodNodeSelector,PodTolerationRestriction',
     ]);
     save();
     await waitFor('kube-apiserver', pids['kube-apiserver'], probe(['get', '--raw', '/readyz']), 90_000);
@@ -403,6 +489,15 @@ export async function up(): Promise<UpResult> {
     await down({ keepState: true });
     throw error;
   }
+  if (options.realNodes) {
+    const state = readState()!;
+    try {
+      await addRealNodes(state, options.realNodes);
+    } catch (error) {
+      await down({ keepState: true });
+      throw error;
+    }
+  }
   return { kubeconfig: p.kubeconfig, bin, reused: false, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -425,6 +520,7 @@ export function processesUnder(dir: string): number[] {
 export async function down(options: { keepState?: boolean } = {}): Promise<void> {
   const p = paths();
   const state = readState();
+  if (state?.realNodes) await stopRealNodes(state.realNodes, log);
   if (state) {
     for (const name of [...COMPONENTS].reverse()) {
       const pid = state.pids[name];
@@ -455,9 +551,11 @@ export interface ComponentStatus {
   running: boolean;
 }
 
-export function status(): { components: ComponentStatus[]; kubeconfig: string; ports?: Ports; bin?: string; objectStore?: ObjectStore } {
+export function status(): { components: ComponentStatus[]; kubeconfig: string; ports?: Ports; bin?: string; objectStore?: ObjectStore; realNodes?: RealNodesState; realNodesRunning: boolean } {
   const state = readState();
   return {
+    realNodes: state?.realNodes,
+    realNodesRunning: realNodesRunning(state?.realNodes),
     components: COMPONENTS.map((name) => ({ name, pid: state?.pids[name], running: alive(state?.pids[name]) })),
     kubeconfig: paths().kubeconfig,
     ports: state?.ports,

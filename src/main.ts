@@ -24,7 +24,7 @@ Options (each also read from the environment variable in brackets):
   --max-replicas N           most members of one cluster (default 100, at most 1000): a larger spec.replicas is
                              refused (SpecValid=False) rather than asking for that many pods
   --log-level LEVEL          debug, info, warn, error (default info) [LOG_LEVEL]
-  --identity NAME            leader-election identity (default: hostname + random suffix)`;
+  --identity NAME            leader-election identity (default: $POD_NAME, else the hostname, + a random suffix)`;
 
 function main(): void {
   const { values } = parseArgs({
@@ -86,7 +86,8 @@ function main(): void {
           leaderElection: {
             namespace: values['lease-namespace'] ?? ownNamespace,
             name: values['lease-name'],
-            identity: values.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
+            // A pod on its node's network has the node's hostname: the pod's name tells replicas apart.
+            identity: values.identity ?? `${process.env.POD_NAME || hostname()}-${randomUUID().slice(0, 8)}`,
             leaseDurationMs,
             renewDeadlineMs: Math.round(leaseDurationMs * (2 / 3)),
             retryPeriodMs: Math.max(500, Math.round(leaseDurationMs / 7.5)),

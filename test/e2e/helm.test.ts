@@ -6,8 +6,7 @@
 // helm is built from its Go module by controlplane/build-helm.sh (once, then cached); when it cannot be built
 // these tests fail with the reason, they never skip.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { CoordinationV1Api } from '@kubernetes/client-node';
@@ -19,6 +18,7 @@ import { repoRoot } from '../../controlplane/localcluster.ts';
 import { cluster, eventually, testNamespace } from '../support/cluster.ts';
 import { clusterEvents, createCluster, loadManifest, startOperator, waitForCluster, waitForEvents } from '../support/operator.ts';
 import { canI, refusals, serviceAccountKubeconfig, serviceAccountUser } from '../support/serviceaccount.ts';
+import { helm, sets } from '../support/helm.ts';
 
 const chartDir = join(repoRoot, 'charts', 'rss-operator');
 const deployDir = join(repoRoot, 'deploy');
@@ -51,33 +51,6 @@ const find = (docs: Manifest[], kind: string, name: string, namespace?: string):
 /** `Kind namespace/name` of each object, sorted. */
 const ids = (docs: Manifest[]) => docs.map((d) => `${d.kind} ${d.metadata.namespace ? `${d.metadata.namespace}/` : ''}${d.metadata.name}`).sort();
 
-let helmPath: string | Error | undefined;
-/** The helm binary: built once from controlplane/modules/helm (cached under ~/.cache/rss-operator/helm). */
-function helmBinary(): string {
-  if (helmPath === undefined) {
-    const result = spawnSync('bash', [join(repoRoot, 'controlplane', 'build-helm.sh')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-    helmPath = result.status === 0
-      ? result.stdout.trim().split('\n').pop()!
-      : new Error(`helm is needed to test charts/rss-operator and controlplane/build-helm.sh could not build it (exit ${result.status ?? result.signal}); its messages are above`);
-  }
-  if (helmPath instanceof Error) throw helmPath;
-  return helmPath;
-}
-
-/** Runs helm against the local control plane, with its own config and cache folders; returns stdout. */
-function helm(args: string[]): string {
-  const home = join(repoRoot, '.cache', 'helm');
-  mkdirSync(home, { recursive: true });
-  const env = { ...process.env, HELM_CONFIG_HOME: join(home, 'config'), HELM_CACHE_HOME: join(home, 'cache'), HELM_DATA_HOME: join(home, 'data') };
-  const binary = helmBinary();
-  try {
-    return execFileSync(binary, [...args, '--kubeconfig', cluster().kubeconfigPath], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    const e = error as { status?: number; stderr?: string; stdout?: string };
-    throw Object.assign(new Error(`helm ${args.join(' ')} failed (exit ${e.status}): ${e.stderr ?? ''}${e.stdout ?? ''}`), { stderr: e.stderr ?? '' });
-  }
-}
-const sets = (values: string[]) => values.flatMap((v) => ['--set', v]);
 
 /** `helm template` of the chart as release `release` in `namespace`, parsed. */
 function render(namespace: string, values: string[] = [], release = 'rss-operator'): Manifest[] {
