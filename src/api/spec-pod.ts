@@ -19,6 +19,8 @@ export interface ResolvedPod {
   securityContext?: V1PodSecurityContext;
   antiAffinity: boolean;
   automountServiceAccountToken?: boolean;
+  /** The member pods use their node's network namespace. */
+  hostNetwork: boolean;
   /** spec.pod.nodeSelector overlaid with spec.nodeSelector. */
   nodeSelector?: Record<string, string>;
   tolerations?: V1Toleration[];
@@ -66,6 +68,7 @@ export function resolvePod(c: Collector, spec: Json, pod: Json): ResolvedPod | u
   });
   const securityContext = objectOf(c, `${f}.securityContext`, pod['securityContext']);
   const antiAffinity = bool(c, `${f}.antiAffinity`, pod['antiAffinity'], false);
+  const hostNetwork = bool(c, `${f}.hostNetwork`, pod['hostNetwork'], false);
   const automount = pod['automountServiceAccountToken'];
   if (!absent(automount) && typeof automount !== 'boolean') {
     c.problem(`${f}.automountServiceAccountToken`, `must be true or false, got ${quote(automount)}`);
@@ -84,13 +87,14 @@ export function resolvePod(c: Collector, spec: Json, pod: Json): ResolvedPod | u
   });
   const pullSecrets = listOf(c, 'spec.imagePullSecrets', spec['imagePullSecrets']);
 
-  if (c.problems.length > before || !Array.isArray(containers) || antiAffinity === undefined) return undefined;
+  if (c.problems.length > before || !Array.isArray(containers) || antiAffinity === undefined || hostNetwork === undefined) return undefined;
 
   const out: ResolvedPod = {
     containers: structuredClone(containers) as V1Container[],
     volumes: structuredClone(volumes ?? []) as V1Volume[],
     volumeClaimTemplates: structuredClone(claims ?? []) as V1PersistentVolumeClaim[],
     antiAffinity,
+    hostNetwork,
     secrets: [...((secrets ?? []) as string[])],
   };
   if (securityContext) out.securityContext = structuredClone(securityContext) as V1PodSecurityContext;

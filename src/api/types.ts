@@ -61,6 +61,8 @@ export interface PodPolicy {
   /** Required anti-affinity on kubernetes.io/hostname between the cluster's members. */
   antiAffinity?: boolean;
   automountServiceAccountToken?: boolean;
+  /** The member pods use their node's network namespace (ports are the node's: one member per node). */
+  hostNetwork?: boolean;
   containers: V1Container[];
   volumes?: V1Volume[];
   volumeClaimTemplates?: V1PersistentVolumeClaim[];

@@ -89,6 +89,8 @@ export function buildStatefulSet(rss: ReplicatedStatefulSet, spec: ResolvedSpec,
       ...(volumes.length ? { volumes } : {}),
       ...(pod.securityContext ? { securityContext: pod.securityContext } : {}),
       ...(pod.automountServiceAccountToken !== undefined ? { automountServiceAccountToken: pod.automountServiceAccountToken } : {}),
+      // Names of the cluster's Services still resolve from the node's network.
+      ...(pod.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
       ...(pod.nodeSelector && Object.keys(pod.nodeSelector).length ? { nodeSelector: pod.nodeSelector } : {}),
       ...(pod.tolerations ? { tolerations: pod.tolerations } : {}),
       ...(affinity ? { affinity } : {}),

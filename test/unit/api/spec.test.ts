@@ -57,6 +57,7 @@ describe('resolveSpec: the original README example', () => {
       volumes: [],
       volumeClaimTemplates: [],
       antiAffinity: true,
+      hostNetwork: false,
       secrets: [],
     });
     assert.equal(spec.servicePorts, undefined);
@@ -153,6 +154,7 @@ describe('resolveSpec: the original README example', () => {
       o.spec.secrets = ['db-certs'];
       o.spec.imagePullSecrets = [{ name: 'pull' }];
       o.spec.pod.automountServiceAccountToken = false;
+      o.spec.pod.hostNetwork = true;
       o.spec.pod.securityContext = { fsGroup: 27 };
       o.spec.pod.volumes = [{ name: 'scratch', emptyDir: {} }];
       o.spec.pod.volumeClaimTemplates = [{ metadata: { name: 'data' }, spec: { resources: { requests: { storage: '1Gi' } } } }];
@@ -167,6 +169,7 @@ describe('resolveSpec: the original README example', () => {
     assert.deepEqual(spec.pod.secrets, ['db-certs']);
     assert.deepEqual(spec.pod.imagePullSecrets, [{ name: 'pull' }]);
     assert.equal(spec.pod.automountServiceAccountToken, false);
+    assert.equal(spec.pod.hostNetwork, true);
     assert.deepEqual(spec.pod.securityContext, { fsGroup: 27 });
     assert.equal(spec.pod.volumes.length, 1);
     assert.equal(spec.pod.volumeClaimTemplates[0]?.metadata?.name, 'data');
@@ -249,6 +252,7 @@ describe('resolveSpec: problems name the field', () => {
     ],
     ['volumes not a list', (o) => (o.spec.pod.volumes = {}), 'spec.pod.volumes'],
     ['antiAffinity a string', (o) => (o.spec.pod.antiAffinity = 'true'), 'spec.pod.antiAffinity'],
+    ['hostNetwork a string', (o) => (o.spec.pod.hostNetwork = 'yes'), 'spec.pod.hostNetwork'],
     ['nodeSelector with a number', (o) => (o.spec.nodeSelector = { zone: 1 }), 'spec.nodeSelector.zone'],
     ['secrets with an empty name', (o) => (o.spec.secrets = ['']), 'spec.secrets[0]'],
     ['servicePorts not a list', (o) => (o.spec.servicePorts = 'db'), 'spec.servicePorts'],

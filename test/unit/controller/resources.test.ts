@@ -44,6 +44,17 @@ test('no anti-affinity unless asked; secrets are mounted read-only', () => {
   assert.deepEqual(sts.spec!.template.spec!.containers[0]!.volumeMounts, [{ name: 'rss-secret-db-credentials', mountPath: '/etc/rss/secrets/db-credentials', readOnly: true }]);
 });
 
+test('pod.hostNetwork puts the members on their node\'s network, with cluster DNS still resolving; off by default', () => {
+  const off = example();
+  const offPod = buildStatefulSet(off.rss, off.spec, 3).spec!.template.spec!;
+  assert.equal(offPod.hostNetwork, undefined);
+  assert.equal(offPod.dnsPolicy, undefined);
+  const on = example((r) => (r.spec.pod.hostNetwork = true));
+  const onPod = buildStatefulSet(on.rss, on.spec, 3).spec!.template.spec!;
+  assert.equal(onPod.hostNetwork, true);
+  assert.equal(onPod.dnsPolicy, 'ClusterFirstWithHostNet');
+});
+
 test('the applied hash changes with the template and the size, not otherwise', () => {
   const a = example();
   const b = example();
