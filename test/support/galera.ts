@@ -86,6 +86,9 @@ export function podFile(namespace: string, pod: string, ...path: string[]): stri
   return join(cluster().podDir(namespace, pod), ...path);
 }
 
+/** How a test reaches a member's SQL: through its socket on the local control plane, or a pod exec. */
+export type SqlRunner = (namespace: string, pod: string, query: string, timeoutMs?: number) => Promise<string[][]>;
+
 /** Runs SQL on one member through its socket; returns the rows (tab-separated columns), no header. */
 export async function sql(namespace: string, pod: string, query: string, timeoutMs = 20_000): Promise<string[][]> {
   const { stdout } = await run('mariadb', ['--no-defaults', '-uroot', `--socket=${podFile(namespace, pod, 'run', 'mysqld.sock')}`, '--connect-timeout=5', '-N', '-B', '-e', query], { timeout: timeoutMs });
@@ -93,8 +96,8 @@ export async function sql(namespace: string, pod: string, query: string, timeout
 }
 
 /** The ids in rss.acked on one member, read after it has applied everything the cluster committed before. */
-export async function ids(namespace: string, pod: string): Promise<Set<number>> {
-  return new Set((await sql(namespace, pod, 'SET SESSION wsrep_sync_wait = 1; SELECT id FROM rss.acked', 60_000)).map((r) => Number(r[0])));
+export async function ids(namespace: string, pod: string, runSql: SqlRunner = sql): Promise<Set<number>> {
+  return new Set((await runSql(namespace, pod, 'SET SESSION wsrep_sync_wait = 1; SELECT id FROM rss.acked', 60_000)).map((r) => Number(r[0])));
 }
 
 export async function wsrepStatus(namespace: string, pod: string): Promise<Map<string, string>> {
@@ -152,7 +155,7 @@ export interface Writer {
  * Writes rows continuously through one member's socket, one INSERT at a time, and records every
  * acknowledged one: a row counts only when its INSERT returned success.
  */
-export function startWriter(namespace: string, pod: string): Writer {
+export function startWriter(namespace: string, pod: string, runSql: SqlRunner = sql): Writer {
   const acked = new Map<number, number>();
   const sent = new Map<number, number>();
   let next = 1;
@@ -163,7 +166,7 @@ export function startWriter(namespace: string, pod: string): Writer {
       const id = next++;
       sent.set(id, Date.now());
       try {
-        await sql(namespace, pod, `INSERT INTO rss.acked (id, via) VALUES (${id}, '${pod}')`, 15_000);
+        await runSql(namespace, pod, `INSERT INTO rss.acked (id, via) VALUES (${id}, '${pod}')`, 15_000);
         acked.set(id, Date.now());
       } catch {
         failures++;
