@@ -13,7 +13,7 @@
 # Essential:yes packages and libstdc++6, which Node.js links against), one for Galera. The files of each
 # application go into layers of their own, packed with tar (owner 0:0 unless stated, numeric owners, times
 # at 0), and crane assembles layers and config (crane append, then crane mutate against a loopback-only
-# `crane registry serve`, as node-smoke.sh does).
+# `crane registry serve`).
 # Node.js is the project's own Node.js 24 (scripts/ensure-node.sh), copied to /nodejs/bin/node as in the
 # distroless image the Containerfile uses.
 #

@@ -1,7 +1,8 @@
 // The local control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (the
 // kubelet of a few fake nodes) on loopback, plus the exec agent that gives each pod its own working
 // directory and versitygw, an S3 server over a local folder (objectStore()) for backups. Used by the
-// `controlplane` CLI, the demo and the end-to-end tests.
+// `controlplane` CLI, the demo and the end-to-end tests. `up({ realNodes })` also joins real nodes (kubelet,
+// containerd, runc: realnode.ts) for the real-node suite.
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, readdirSync, readlinkSync } from 'node:fs';
@@ -298,12 +299,6 @@ export function isUp(): boolean {
 export interface UpOptions {
   /** Real nodes to join (kubelet, containerd, runc): 0 for kwok's fake nodes alone. */
   realNodes?: number;
-}
-
-/** Whether the real nodes of `up --real-node` run. */
-export function realNodesUp(): boolean {
-  const state = readState();
-  return isUp() && realNodesRunning(state?.realNodes);
 }
 
 function writeState(state: StateFile): void {
