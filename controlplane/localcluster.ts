@@ -338,7 +338,6 @@ async function addRealNodes(state: StateFile, count: number): Promise<void> {
         issueClientCertificate: (name, subject) => issueClientCertificate(pki, name, subject),
         startProcess,
         waitFor,
-        freePort,
         log,
       },
       count,

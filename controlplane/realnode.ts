@@ -14,6 +14,7 @@
 //     before the first kubelet started are recorded and written back.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -28,6 +29,31 @@ export const REAL_NODE_LABEL = 'rss.clusterlabs.org/real-node';
  * before the first node started is removed with the nodes.
  */
 const HOST_FOLDERS = ['/var/lib/kubelet', '/var/log/containers', '/var/lib/cni', '/run/containerd', '/run/netns'];
+
+/**
+ * Listening ports of the kubelets and the registry: below Linux's ephemeral range (32768…60999), where an
+ * outgoing connection could take a port between its choice and the bind, and below the Galera example's
+ * loopback ports (20000…32767).
+ */
+const PORT_RANGE = { first: 11000, last: 11999 };
+
+/** A port of PORT_RANGE that nothing listens on now and that was not handed out already (`taken`, updated). */
+async function listenPort(taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORT_RANGE.first + Math.floor(Math.random() * (PORT_RANGE.last - PORT_RANGE.first + 1));
+    if (taken.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new RealNodeError(`no free port in 127.0.0.1:${PORT_RANGE.first}-${PORT_RANGE.last}`);
+}
 
 /** Kernel settings the kubelet's container manager sets on start (pkg/kubelet/cm, setupKernelTunables). */
 const KUBELET_SYSCTLS = ['vm.overcommit_memory', 'vm.panic_on_oom', 'kernel.panic', 'kernel.panic_on_oops', 'kernel.keys.root_maxkeys', 'kernel.keys.root_maxbytes'];
@@ -71,7 +97,6 @@ export interface ControlPlaneAccess {
   issueClientCertificate(name: string, subject: string): void;
   startProcess(name: string, command: string, args: string[], env?: NodeJS.ProcessEnv): number;
   waitFor(name: string, pid: number, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void>;
-  freePort(): Promise<number>;
   log(message: string): void;
 }
 
@@ -259,6 +284,17 @@ state = "${dir}/containerd/state"
 `;
 }
 
+/**
+ * containerd ignores keys it does not know: a config written the wrong way would serve on the system's socket
+ * and keep its files in /var/lib/containerd. Its merged config must name this node's folders.
+ */
+function checkContainerdConfig(nodeBin: string, dir: string): void {
+  const dump = run(join(nodeBin, 'containerd'), ['--config', join(dir, 'containerd.toml'), 'config', 'dump']).split('\n').map((l) => l.trim());
+  for (const want of [`root = '${dir}/containerd/root'`, `state = '${dir}/containerd/state'`, `address = '${dir}/containerd.sock'`]) {
+    if (!dump.includes(want)) throw new RealNodeError(`containerd's merged config lacks ${want}: see ${join(dir, 'containerd.toml')}`);
+  }
+}
+
 /** A bridge joining the node's pods, without an address on the host side (no route out, no NAT). */
 function cniConfig(bridge: string, subnet: string, dir: string): string {
   return JSON.stringify(
@@ -351,7 +387,9 @@ export async function startRealNodes(access: ControlPlaneAccess, count: number, 
   // The registry: crane's, on loopback, kept on disk under the state.
   const registryDir = join(base, 'registry');
   mkdirSync(registryDir, { recursive: true });
-  const registryPort = await access.freePort();
+  // The processes bind their ports a moment after they start: two must not be handed the same one.
+  const ports = new Set<number>();
+  const registryPort = await listenPort(ports);
   const registryPid = access.startProcess('registry', join(access.nodeBin, 'crane'), ['registry', 'serve', '--address', `127.0.0.1:${registryPort}`, '--disk', registryDir]);
   const state: RealNodesState = { nodeBin: access.nodeBin, registry: { pid: registryPid, port: registryPort, dir: registryDir }, nodes: [], sysctls: {}, images: [], createdFolders: HOST_FOLDERS.filter((f) => !existsSync(f)) };
   for (const name of KUBELET_SYSCTLS) {
@@ -375,7 +413,7 @@ export async function startRealNodes(access: ControlPlaneAccess, count: number, 
         dir,
         containerdPid: 0,
         kubeletPid: 0,
-        kubeletPort: await access.freePort(),
+        kubeletPort: await listenPort(ports),
         cgroupRoot: `/rss-real-${id}-${i}`,
         bridge: `rssbr${id}${i}`.slice(0, 15),
         subnet: `10.253.${i}.0/24`,
@@ -385,6 +423,7 @@ export async function startRealNodes(access: ControlPlaneAccess, count: number, 
       writeFileSync(join(dir, 'cni', '10-bridge.conflist'), cniConfig(node.bridge, node.subnet, dir));
       writeFileSync(join(dir, 'containerd.toml'), containerdConfig(dir, access.nodeBin, snapshotter));
       state.nodes.push(node);
+      checkContainerdConfig(access.nodeBin, dir);
 
       node.containerdPid = access.startProcess(`${name}-containerd`, join(access.nodeBin, 'containerd'), ['--config', join(dir, 'containerd.toml')], { ...process.env, PATH: `${access.nodeBin}:${process.env.PATH ?? ''}` });
       record(state);
@@ -398,7 +437,7 @@ export async function startRealNodes(access: ControlPlaneAccess, count: number, 
         `apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: https://127.0.0.1:${access.apiserverPort}\n    certificate-authority-data: ${b64('ca.crt')}\nusers:\n- name: kubelet\n  user:\n    client-certificate-data: ${b64(`kubelet-${name}.crt`)}\n    client-key-data: ${b64(`kubelet-${name}.key`)}\ncontexts:\n- name: local\n  context: { cluster: local, user: kubelet }\ncurrent-context: local\n`,
         { mode: 0o600 },
       );
-      const healthzPort = await access.freePort();
+      const healthzPort = await listenPort(ports);
       writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(node, access, healthzPort));
       createCgroupRoot(node.cgroupRoot);
       // --cloud-provider=external: the kubelet leaves the node's addresses to a cloud controller, which this
