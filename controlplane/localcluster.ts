@@ -5,11 +5,15 @@
 // containerd, runc: realnode.ts) for the real-node suite.
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { alive, processesUnder } from './processes.ts';
 import { pushImages, realNodesRunning, startRealNodes, stopRealNodes, type RealNodesState } from './realnode.ts';
+
+// The pods' processes, for the demo, the benchmarks and the tests.
+export { processesUnder } from './processes.ts';
 
 export const repoRoot = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const controlplaneDir = join(repoRoot, 'controlplane');
@@ -115,22 +119,6 @@ function readState(): StateFile | undefined {
   }
 }
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie answers kill -0; it is not running.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 async function freePort(): Promise<number> {
   return await new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -155,21 +143,16 @@ function ensurePki(dir: string): void {
   mkdirSync(dir, { recursive: true });
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', '-subj', '/CN=rss-local-ca'], dir);
   writeFileSync(join(dir, 'serving.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
-  const issue = (name: string, subject: string, ext?: string): void => {
-    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '3650', ...(ext ? ['-extfile', ext] : [])], dir);
-  };
-  issue('serving', '/CN=127.0.0.1', 'serving.ext');
+  issueCertificate(dir, 'serving', '/CN=127.0.0.1', 'serving.ext');
   openssl(['genrsa', '-out', 'sa.key', '2048'], dir);
   openssl(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
-  issue('admin', '/O=system:masters/CN=rss-local-admin');
+  issueCertificate(dir, 'admin', '/O=system:masters/CN=rss-local-admin');
 }
 
-/** A client certificate <name>.crt/.key signed by the local CA (a real node's kubelet identity). */
-function issueClientCertificate(dir: string, name: string, subject: string): void {
-  if (existsSync(join(dir, `${name}.crt`))) return;
+/** <name>.key and <name>.crt in `dir`, signed by its CA (ca.key); `ext`: an extensions file (SANs, usages). */
+function issueCertificate(dir: string, name: string, subject: string, ext?: string): void {
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
-  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '3650'], dir);
+  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '3650', ...(ext ? ['-extfile', ext] : [])], dir);
 }
 
 function writeKubeconfig(file: string, pki: string, port: number): void {
@@ -335,7 +318,10 @@ async function addRealNodes(state: StateFile, count: number): Promise<void> {
         pki,
         apiserverPort: state.ports.apiserver,
         kubeconfig: p.kubeconfig,
-        issueClientCertificate: (name, subject) => issueClientCertificate(pki, name, subject),
+        // Issued once per control plane: a node rejoining after `up` again keeps its identity.
+        issueClientCertificate: (name, subject) => {
+          if (!existsSync(join(pki, `${name}.crt`))) issueCertificate(pki, name, subject);
+        },
         startProcess,
         waitFor,
         log,
@@ -388,9 +374,7 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
     dir: join(p.state, 's3'),
   };
   const pids: Record<string, number> = {};
-  // 0600: the state holds the S3 secret.
-  const save = () =>
-    writeFileSync(join(p.state, 'state.json'), JSON.stringify({ bin, ports, pids, startedAt: new Date().toISOString(), objectStore: store } satisfies StateFile, null, 2), { mode: 0o600 });
+  const save = () => writeState({ bin, ports, pids, startedAt: new Date().toISOString(), objectStore: store });
   const probe = (args: string[]) => () => {
     const r = spawnSync(join(bin, 'kubectl'), ['--kubeconfig', p.kubeconfig, ...args], { encoding: 'utf8' });
     return r.status === 0;
@@ -493,21 +477,6 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
     }
   }
   return { kubeconfig: p.kubeconfig, bin, reused: false, seconds: (Date.now() - started) / 1000 };
-}
-
-/** Processes whose working directory lies in `dir` (the application processes a pod started). */
-export function processesUnder(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cwd = readlinkSync(`/proc/${entry}/cwd`);
-      if (cwd === dir || cwd.startsWith(dir + '/')) pids.push(Number(entry));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return pids;
 }
 
 /** Stops every component (and every application process a pod started); removes the state unless asked to keep it. */

@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { alive, descendantsOf, processesNaming, stopProcess } from './processes.ts';
 
 /** The taint every real node carries: only what tolerates it (the real-node suite's namespaces) runs there. */
 export const REAL_NODE_TAINT = 'rss.clusterlabs.org/real-node';
@@ -31,14 +31,15 @@ export const REAL_NODE_LABEL = 'rss.clusterlabs.org/real-node';
 const HOST_FOLDERS = ['/var/lib/kubelet', '/var/log/containers', '/var/lib/cni', '/run/containerd', '/run/netns'];
 
 /**
- * Listening ports of the kubelets and the registry: below Linux's ephemeral range (32768…60999), where an
+ * Listening ports of the kubelets, the registry and what the real-node suite runs on the nodes' network:
+ * below Linux's ephemeral range (32768…60999), where an
  * outgoing connection could take a port between its choice and the bind, and below the Galera example's
  * loopback ports (20000…32767).
  */
 const PORT_RANGE = { first: 11000, last: 11999 };
 
 /** A port of PORT_RANGE that nothing listens on now and that was not handed out already (`taken`, updated). */
-async function listenPort(taken: Set<number>): Promise<number> {
+export async function listenPort(taken = new Set<number>()): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = PORT_RANGE.first + Math.floor(Math.random() * (PORT_RANGE.last - PORT_RANGE.first + 1));
     if (taken.has(port)) continue;
@@ -181,48 +182,6 @@ function mountsUnder(dir: string): string[] {
 
 function unmountUnder(dir: string): void {
   for (const point of mountsUnder(dir)) spawnSync('umount', ['-l', point]);
-}
-
-/** Processes whose command line contains `needle` (the shims name their containerd's socket). */
-function processesNaming(needle: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(needle)) pids.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-async function stopPid(pid: number, graceMs: number): Promise<void> {
-  if (!alive(pid)) return;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const deadline = Date.now() + graceMs;
-  while (alive(pid) && Date.now() < deadline) await sleep(100);
-  if (alive(pid)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
 }
 
 export function realNodesRunning(state: RealNodesState | undefined): boolean {
@@ -468,14 +427,14 @@ export async function startRealNodes(access: ControlPlaneAccess, count: number, 
 
 /** Stops the real nodes and removes everything they made; safe to run on a partly started or stopped set. */
 export async function stopRealNodes(state: RealNodesState, log: (message: string) => void = () => undefined): Promise<void> {
-  for (const node of state.nodes) await stopPid(node.kubeletPid, 10_000);
+  for (const node of state.nodes) await stopProcess(node.kubeletPid, 10_000);
   for (const node of state.nodes) {
     const socket = join(node.dir, 'containerd.sock');
     // The containers: each shim names this containerd's socket; killing the shim's children (the
     // containers' processes) and then the shims leaves nothing of this node running.
     const shims = processesNaming(socket).filter((pid) => pid !== node.containerdPid);
     for (const shim of shims) {
-      for (const child of childrenOf(shim)) {
+      for (const child of descendantsOf(shim)) {
         try {
           process.kill(child, 'SIGKILL');
         } catch {
@@ -483,34 +442,18 @@ export async function stopRealNodes(state: RealNodesState, log: (message: string
         }
       }
     }
-    await stopPid(node.containerdPid, 10_000);
-    for (const shim of processesNaming(socket)) await stopPid(shim, 2_000);
+    await stopProcess(node.containerdPid, 10_000);
+    for (const shim of processesNaming(socket)) await stopProcess(shim, 2_000);
     unmountUnder(node.dir);
     // Network namespaces the CRI made for the pods are bind mounts under containerd's state (unmounted above).
     spawnSync('ip', ['link', 'delete', node.bridge, 'type', 'bridge']);
     const left = removeCgroupTree(node.cgroupRoot);
     if (left.length > 0) log(`cgroups still in use, left: ${left.join(', ')}`);
   }
-  await stopPid(state.registry.pid, 5_000);
+  await stopProcess(state.registry.pid, 5_000);
   for (const [name, value] of Object.entries(state.sysctls)) if (readSysctl(name) !== value) writeSysctl(name, value);
   for (const folder of state.createdFolders ?? []) {
     unmountUnder(folder);
     rmSync(folder, { recursive: true, force: true });
   }
-}
-
-/** Processes whose parent is `pid`, and theirs. */
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) children.push(Number(entry), ...childrenOf(Number(entry)));
-    } catch {
-      // gone
-    }
-  }
-  return children;
 }

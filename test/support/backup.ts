@@ -7,7 +7,7 @@ import type { TestContext } from 'node:test';
 import { objectStore } from '../../controlplane/localcluster.ts';
 import type { Backup, BackupPolicy } from '../../src/api/backup-types.ts';
 import { API_VERSION, BACKUP_KIND, BACKUP_PLURAL, GROUP, LABEL_BACKUP_CLUSTER, VERSION } from '../../src/api/names.ts';
-import { cluster, eventually } from './cluster.ts';
+import { cluster, readUntil } from './cluster.ts';
 
 export const CREDENTIALS_SECRET = 's3-credentials';
 
@@ -85,15 +85,7 @@ export async function listBackups(namespace: string): Promise<Backup[]> {
 
 /** Waits until the Backup satisfies `check`; the failure shows its last status. */
 export async function waitForBackup(namespace: string, name: string, what: string, check: (b: Backup) => boolean, timeoutMs = 60_000): Promise<Backup> {
-  let last: Backup | undefined;
-  try {
-    return await eventually(what, async () => {
-      last = await getBackup(namespace, name);
-      return check(last) ? last : undefined;
-    }, timeoutMs, 200);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\nlast status of backup ${name}: ${JSON.stringify(last?.status, null, 1)}`);
-  }
+  return await readUntil(what, () => getBackup(namespace, name), check, (last) => `last status of backup ${name}: ${JSON.stringify(last?.status, null, 1)}`, timeoutMs, 200);
 }
 
 export const ended = (b: Backup) => b.status?.phase === 'Completed' || b.status?.phase === 'Failed';

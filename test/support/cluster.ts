@@ -71,6 +71,22 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
 }
 
+/**
+ * Reads a value until `check` holds of it, and returns it; the failure message adds `show(last value read)`,
+ * so that a test that times out says what it saw.
+ */
+export async function readUntil<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, show: (last: T | undefined) => string, timeoutMs: number, intervalMs = 150): Promise<T> {
+  let last: T | undefined;
+  try {
+    return await eventually(what, async () => {
+      last = await read();
+      return check(last) ? last : undefined;
+    }, timeoutMs, intervalMs);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${show(last)}`);
+  }
+}
+
 export function isPodReady(pod: V1Pod | undefined): boolean {
   return !!pod && pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp && (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }

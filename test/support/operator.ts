@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
 import type { ReplicatedStatefulSet } from '../../src/api/types.ts';
 import { repoRoot } from '../../controlplane/localcluster.ts';
-import { cluster, eventually } from './cluster.ts';
+import { cluster, eventually, readUntil } from './cluster.ts';
 
 export interface OperatorProcess {
   child: ChildProcess;
@@ -72,15 +72,7 @@ export async function getCluster(namespace: string, name: string): Promise<Repli
 
 /** Waits until the RSS satisfies `check`; the failure message shows the last status seen. */
 export async function waitForCluster(namespace: string, name: string, what: string, check: (rss: ReplicatedStatefulSet) => boolean, timeoutMs = 60_000): Promise<ReplicatedStatefulSet> {
-  let last: ReplicatedStatefulSet | undefined;
-  try {
-    return await eventually(what, async () => {
-      last = await getCluster(namespace, name);
-      return check(last) ? last : undefined;
-    }, timeoutMs, 150);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\nlast status: ${JSON.stringify(last?.status, null, 1)}`);
-  }
+  return await readUntil(what, () => getCluster(namespace, name), check, (last) => `last status: ${JSON.stringify(last?.status, null, 1)}`, timeoutMs);
 }
 
 /** The commands the dummy application ran in a member, oldest first: [{time, verb, args}]. */
@@ -115,13 +107,5 @@ export async function clusterEvents(namespace: string, name: string): Promise<Re
  * Event is stored yet. The failure message lists the Events seen last.
  */
 export async function waitForEvents(namespace: string, name: string, what: string, check: (events: RecordedEvent[]) => boolean, timeoutMs = 30_000): Promise<RecordedEvent[]> {
-  let last: RecordedEvent[] = [];
-  try {
-    return await eventually(what, async () => {
-      last = await clusterEvents(namespace, name);
-      return check(last) ? last : undefined;
-    }, timeoutMs, 150);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\nevents seen: ${last.map((e) => `${e.reason}: ${e.message}`).join('\n  ') || 'none'}`);
-  }
+  return await readUntil(what, () => clusterEvents(namespace, name), check, (last) => `events seen: ${(last ?? []).map((e) => `${e.reason}: ${e.message}`).join('\n  ') || 'none'}`, timeoutMs);
 }

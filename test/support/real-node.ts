@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { repoRoot, status } from '../../controlplane/localcluster.ts';
-import { REAL_NODE_LABEL, REAL_NODE_TAINT } from '../../controlplane/realnode.ts';
+import { listenPort, REAL_NODE_LABEL, REAL_NODE_TAINT } from '../../controlplane/realnode.ts';
 import { cluster, eventually } from './cluster.ts';
 import { helm, sets } from './helm.ts';
 
@@ -67,7 +67,8 @@ export interface InstalledOperator {
  */
 export async function installOperator(namespace: string, values: string[] = []): Promise<InstalledOperator> {
   const apiserverPort = status().ports!.apiserver;
-  const metricsPort = await freeLoopbackPort();
+  // Below the ephemeral range: the pod binds it seconds later, and no outgoing connection may take it meanwhile.
+  const metricsPort = await listenPort();
   const release = 'rss-operator';
   helm([
     'install', release, join(repoRoot, 'charts', 'rss-operator'), '--namespace', namespace,
@@ -84,19 +85,6 @@ export async function installOperator(namespace: string, values: string[] = []):
     '--wait', '--timeout', '120s',
   ]);
   return { release, namespace, metricsUrl: `http://127.0.0.1:${metricsPort}` };
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The operator's pods (the Deployment's), by the chart's labels. */
